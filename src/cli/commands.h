@@ -1,0 +1,24 @@
+// The rfm program's subcommands: each lives in its own file and registers itself on the app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace rfm::cli {
+
+void add_tasks_command(CLI::App& app);
+void add_rollout_command(CLI::App& app);
+void add_sample_command(CLI::App& app);
+void add_bench_command(CLI::App& app);  // the parent of the bench_* subcommands below
+void add_bench_env_command(CLI::App& bench);
+void add_bench_estimator_command(CLI::App& bench);
+// Commands whose issues are not done yet: they exist so that users get a clear message.
+void add_unbuilt_commands(CLI::App& app);
+
+// Options every command shares, read once in main.
+struct GlobalOptions {
+  std::string model_dir;  // --model-dir, else $RFM_MODEL_DIR, else the built-in models/
+  int threads = 0;        // --threads: intra-op threads for LibTorch and OpenBLAS (0 = default)
+};
+GlobalOptions& global_options();
+
+}  // namespace rfm::cli

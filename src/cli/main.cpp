@@ -1,0 +1,48 @@
+// rfm: online reinforcement learning with flow and diffusion policies.
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "rfm/envs/registry.h"
+#include "rfm/util/error.h"
+
+namespace rfm::cli {
+GlobalOptions& global_options() {
+  static GlobalOptions options;
+  return options;
+}
+}  // namespace rfm::cli
+
+int main(int argc, char** argv) {
+  using namespace rfm::cli;
+  CLI::App app{"rfm: reverse flow matching for online reinforcement learning", "rfm"};
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may also follow the subcommand
+  app.set_version_flag("--version", std::string("rfm 0.1"));
+  auto& options = global_options();
+  app.add_option("--model-dir", options.model_dir,
+                 "directory of MJCF models with DeepMind Control's file names "
+                 "(default: $RFM_MODEL_DIR, else the built-in models)")
+      ->envname("RFM_MODEL_DIR");
+  app.add_option("--threads", options.threads, "CPU threads for tensor work (0: library default)")
+      ->check(CLI::NonNegativeNumber);
+
+  add_tasks_command(app);
+  add_rollout_command(app);
+  add_sample_command(app);
+  add_bench_command(app);
+  add_unbuilt_commands(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const rfm::Error& e) {
+    std::cerr << "rfm: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "rfm: internal error: " << e.what() << "\n";
+    return 3;
+  }
+  return 0;
+}

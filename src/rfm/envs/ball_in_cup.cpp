@@ -1,0 +1,8 @@
+// ball_in_cup domain: being written (TASKS.md); adds no tasks until then.
+#include "rfm/envs/domains.h"
+
+namespace rfm::envs {
+
+void add_ball_in_cup_tasks(std::vector<TaskEntry>&) {}
+
+}  // namespace rfm::envs

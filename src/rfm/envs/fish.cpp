@@ -1,0 +1,8 @@
+// fish domain: being written (TASKS.md); adds no tasks until then.
+#include "rfm/envs/domains.h"
+
+namespace rfm::envs {
+
+void add_fish_tasks(std::vector<TaskEntry>&) {}
+
+}  // namespace rfm::envs

@@ -1,0 +1,8 @@
+// quadruped domain: being written (TASKS.md); adds no tasks until then.
+#include "rfm/envs/domains.h"
+
+namespace rfm::envs {
+
+void add_quadruped_tasks(std::vector<TaskEntry>&) {}
+
+}  // namespace rfm::envs
