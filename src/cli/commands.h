@@ -20,5 +20,7 @@ struct GlobalOptions {
   int threads = 0;        // --threads: intra-op threads for LibTorch and OpenBLAS (0 = default)
 };
 GlobalOptions& global_options();
+// Sets LibTorch's and OpenBLAS's thread counts (no-op for 0).
+void apply_thread_count(int threads);
 
 }  // namespace rfm::cli

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
       ->envname("RFM_MODEL_DIR");
   app.add_option("--threads", options.threads, "CPU threads for tensor work (0: library default)")
       ->check(CLI::NonNegativeNumber);
+  app.parse_complete_callback([&options] { apply_thread_count(options.threads); });
 
   add_tasks_command(app);
   add_rollout_command(app);

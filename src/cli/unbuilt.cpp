@@ -11,7 +11,8 @@ namespace {
 void add_unbuilt(CLI::App& app, const std::string& name, const std::string& description,
                  const std::string& issue) {
   CLI::App* command = app.add_subcommand(name, description + " (not built yet)");
-  command->allow_extras();
+  command->fallthrough(false);
+  command->prefix_command();  // accept any arguments, then explain
   command->callback([name, issue] {
     throw Error("'rfm " + name + "' is not built yet (planned in issue " + issue + ")");
   });

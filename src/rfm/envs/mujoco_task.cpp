@@ -28,7 +28,14 @@ const char* warning_name(int index) {
 Physics::Physics(const std::string& xml_path) : path_(xml_path) {
   char error[1024] = "";
   model_ = mj_loadXML(xml_path.c_str(), nullptr, error, sizeof(error));
-  if (!model_) throw Error("cannot load model '" + xml_path + "': " + error);
+  if (!model_) {
+    // MuJoCo's parser messages span several lines; a user sees one.
+    std::string reason = error;
+    for (char& c : reason)
+      if (c == '\n') c = ' ';
+    while (!reason.empty() && reason.back() == ' ') reason.pop_back();
+    throw Error("cannot load model '" + xml_path + "': " + reason);
+  }
   data_ = mj_makeData(model_);
   if (!data_) {
     mj_deleteModel(model_);

@@ -1,0 +1,109 @@
+// The rfm program's task commands, run as a user would: output, exit codes, one-line errors.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "cli_support.h"
+
+namespace rfm::test {
+namespace {
+
+TEST(CliTasks, ListsEveryTaskWithSizes) {
+  const auto result = run_rfm("tasks");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("cartpole-swingup"), std::string::npos);
+  EXPECT_NE(result.output.find("bandit-bimodal"), std::string::npos);
+  // cartpole: 5 observations, 1 action, 0.01 s, 1000 steps.
+  std::istringstream lines(result.output);
+  std::string line;
+  bool found = false;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    std::string name, dt;
+    int obs = 0, act = 0, steps = 0;
+    if (fields >> name >> obs >> act >> dt >> steps && name == "cartpole-swingup") {
+      EXPECT_EQ(obs, 5);
+      EXPECT_EQ(act, 1);
+      EXPECT_EQ(dt, "0.01");
+      EXPECT_EQ(steps, 1000);
+      found = true;
+    }
+  }
+  EXPECT_TRUE(found) << result.output;
+}
+
+TEST(CliRollout, PrintsEachEpisodeAndIsReproducible) {
+  const auto first = run_rfm("rollout --task cartpole-swingup --episodes 2 --seed 3");
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_NE(first.output.find("episode 1: return"), std::string::npos);
+  EXPECT_NE(first.output.find("episode 2: return"), std::string::npos);
+  EXPECT_NE(first.output.find("steps/s"), std::string::npos);
+  const auto second = run_rfm("rollout --task cartpole-swingup --episodes 2 --seed 3");
+  // Returns (not rates) must match: compare the text up to " over" on each episode line.
+  auto returns = [](const std::string& text) {
+    std::string kept;
+    std::istringstream lines(text);
+    std::string line;
+    while (std::getline(lines, line))
+      if (line.rfind("episode", 0) == 0) kept += line.substr(0, line.find(" over")) + "\n";
+    return kept;
+  };
+  EXPECT_EQ(returns(first.output), returns(second.output));
+  const auto other_seed = run_rfm("rollout --task cartpole-swingup --episodes 2 --seed 4");
+  EXPECT_NE(returns(first.output), returns(other_seed.output));
+}
+
+TEST(CliRollout, ZeroPolicyAndCsv) {
+  const std::string csv = ::testing::TempDir() + "rollout_zero.csv";
+  const auto result =
+      run_rfm("rollout --task cartpole-balance --policy zero --episodes 2 --seed 1 --csv " + csv);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  std::ifstream in(csv);
+  std::string header;
+  std::getline(in, header);
+  EXPECT_EQ(header, "episode,return,steps,steps_per_second");
+  int rows = 0;
+  for (std::string row; std::getline(in, row);) ++rows;
+  EXPECT_EQ(rows, 2);
+}
+
+TEST(CliRollout, UnknownTaskIsOneClearLineAndNonZeroExit) {
+  const auto result = run_rfm("rollout --task cartpole-swingupp");
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_EQ(count_lines(result.output), 1) << result.output;
+  EXPECT_NE(result.output.find("unknown task 'cartpole-swingupp'"), std::string::npos);
+  EXPECT_NE(result.output.find("cartpole-swingup"), std::string::npos);
+}
+
+TEST(CliRollout, BadModelDirectoryIsOneClearLine) {
+  const auto result = run_rfm("rollout --task cartpole-swingup --model-dir /nonexistent");
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_EQ(count_lines(result.output), 1) << result.output;
+  EXPECT_NE(result.output.find("cannot load model"), std::string::npos) << result.output;
+}
+
+TEST(CliRollout, ModelThatDoesNotParseIsOneClearLine) {
+  const std::string dir = ::testing::TempDir() + "broken_models";
+  ASSERT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
+  std::ofstream(dir + "/cartpole.xml") << "<mujoco><worldbody><body></mujoco>";
+  const auto result = run_rfm("rollout --task cartpole-swingup --model-dir " + dir);
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_EQ(count_lines(result.output), 1) << result.output;
+  EXPECT_NE(result.output.find("cannot load model"), std::string::npos) << result.output;
+}
+
+TEST(CliRollout, BadArgumentsAreRejected) {
+  EXPECT_NE(run_rfm("rollout --task cartpole-swingup --policy greedy").exit_code, 0);
+  EXPECT_NE(run_rfm("rollout --task cartpole-swingup --episodes 0").exit_code, 0);
+  EXPECT_NE(run_rfm("rollout").exit_code, 0);
+}
+
+TEST(CliUnbuilt, CommandsOfOpenIssuesSaySo) {
+  const auto result = run_rfm("sweep --algos rfm");
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("not built yet"), std::string::npos) << result.output;
+}
+
+}  // namespace
+}  // namespace rfm::test
