@@ -1,0 +1,249 @@
+#include "rfm/rl/config.h"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "rfm/util/error.h"
+
+namespace rfm::rl {
+
+namespace {
+const char* type_name(const ConfigValue& value) {
+  switch (value.index()) {
+    case 0: return "a boolean";
+    case 1: return "an integer";
+    case 2: return "a number";
+    default: return "a string";
+  }
+}
+
+toml::table parse_toml_file(const std::string& path) {
+  std::ifstream probe(path);
+  if (!probe) throw Error("cannot read config file '" + path + "'");
+  try {
+    return toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream message;
+    message << "config file '" << path << "' line " << e.source().begin.line << ": "
+            << e.description();
+    throw Error(message.str());
+  }
+}
+
+// Flattens nested tables into dotted keys, skipping the tables named in `skip` at the top level.
+void flatten(const toml::table& table, const std::string& prefix,
+             std::vector<std::pair<std::string, ConfigValue>>& out, const std::string& origin,
+             const std::string& skip = "") {
+  for (const auto& [raw_key, node] : table) {
+    const std::string key = prefix.empty() ? std::string(raw_key.str())
+                                           : prefix + "." + std::string(raw_key.str());
+    if (prefix.empty() && !skip.empty() && key == skip) continue;
+    if (const auto* sub = node.as_table()) {
+      flatten(*sub, key, out, origin);
+    } else if (const auto* b = node.as_boolean()) {
+      out.emplace_back(key, b->get());
+    } else if (const auto* i = node.as_integer()) {
+      out.emplace_back(key, i->get());
+    } else if (const auto* f = node.as_floating_point()) {
+      out.emplace_back(key, f->get());
+    } else if (const auto* s = node.as_string()) {
+      out.emplace_back(key, s->get());
+    } else {
+      throw Error(origin + ": key '" + key + "' has an unsupported value (use a boolean, number "
+                  "or string)");
+    }
+  }
+}
+
+std::string trim(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string::npos) return "";
+  const auto last = text.find_last_not_of(" \t");
+  return text.substr(first, last - first + 1);
+}
+}  // namespace
+
+Config Config::from_preset(const std::string& configs_dir, const std::string& algorithm,
+                           const std::string& preset) {
+  const std::string path = configs_dir + "/" + algorithm + ".toml";
+  std::ifstream probe(path);
+  if (!probe) throw Error("unknown algorithm '" + algorithm + "' (no preset file " + path + ")");
+  const toml::table table = parse_toml_file(path);
+  Config config;
+  std::vector<std::pair<std::string, ConfigValue>> entries;
+  flatten(table, "", entries, path, "preset");
+  for (const auto& [key, value] : entries) config.values_[key] = value;
+  // The named preset overrides the defaults; "paper" is the defaults themselves.
+  const toml::table* presets = table["preset"].as_table();
+  if (preset != "paper") {
+    const toml::table* chosen = presets ? (*presets)[preset].as_table() : nullptr;
+    if (!chosen) {
+      std::string known = "paper";
+      if (presets)
+        for (const auto& [name, node] : *presets)
+          if (node.is_table()) known += ", " + std::string(name.str());
+      throw Error("unknown preset '" + preset + "' for algorithm '" + algorithm +
+                  "' (known: " + known + ")");
+    }
+    std::vector<std::pair<std::string, ConfigValue>> overrides;
+    flatten(*chosen, "", overrides, path + " [preset." + preset + "]");
+    for (const auto& [key, value] : overrides)
+      config.assign(key, value, path + " [preset." + preset + "]");
+  }
+  return config;
+}
+
+Config Config::from_file(const std::string& path) {
+  Config config;
+  std::vector<std::pair<std::string, ConfigValue>> entries;
+  flatten(parse_toml_file(path), "", entries, path);
+  for (const auto& [key, value] : entries) config.values_[key] = value;
+  return config;
+}
+
+void Config::merge_file(const std::string& path) {
+  std::vector<std::pair<std::string, ConfigValue>> entries;
+  flatten(parse_toml_file(path), "", entries, path);
+  for (const auto& [key, value] : entries) assign(key, value, "config file '" + path + "'");
+}
+
+void Config::assign(const std::string& key, const ConfigValue& value, const std::string& origin) {
+  auto it = values_.find(key);
+  if (it == values_.end()) throw Error(origin + ": unknown key '" + key + "'");
+  // An integer literal is accepted for a float key ("lr = 1").
+  const bool widening = it->second.index() == 2 && value.index() == 1;
+  if (it->second.index() != value.index() && !widening)
+    throw Error(origin + ": key '" + key + "' must be " + type_name(it->second) + ", got " +
+                type_name(value));
+  it->second = widening ? ConfigValue(static_cast<double>(std::get<std::int64_t>(value))) : value;
+}
+
+void Config::set(const std::string& assignment) {
+  const auto equals = assignment.find('=');
+  if (equals == std::string::npos)
+    throw Error("--set '" + assignment + "': expected key=value");
+  const std::string key = trim(assignment.substr(0, equals));
+  const std::string text = trim(assignment.substr(equals + 1));
+  const ConfigValue& existing = lookup(key);
+  const std::string origin = "--set " + key;
+  try {
+    std::size_t used = 0;
+    switch (existing.index()) {
+      case 0:
+        if (text != "true" && text != "false") throw std::invalid_argument("bool");
+        values_[key] = text == "true";
+        return;
+      case 1: {
+        const long long parsed = std::stoll(text, &used);
+        if (used != text.size()) throw std::invalid_argument("int");
+        values_[key] = static_cast<std::int64_t>(parsed);
+        return;
+      }
+      case 2: {
+        const double parsed = std::stod(text, &used);
+        if (used != text.size() || !std::isfinite(parsed)) throw std::invalid_argument("double");
+        values_[key] = parsed;
+        return;
+      }
+      default:
+        values_[key] = text;
+        return;
+    }
+  } catch (const std::logic_error&) {
+    throw Error(origin + ": '" + text + "' is not " + type_name(existing));
+  }
+}
+
+const ConfigValue& Config::lookup(const std::string& key) const {
+  auto it = values_.find(key);
+  if (it == values_.end()) throw Error("unknown config key '" + key + "'");
+  return it->second;
+}
+
+bool Config::get_bool(const std::string& key) const {
+  const auto& value = lookup(key);
+  if (value.index() != 0) throw Error("config key '" + key + "' is not a boolean");
+  return std::get<bool>(value);
+}
+
+std::int64_t Config::get_int(const std::string& key) const {
+  const auto& value = lookup(key);
+  if (value.index() != 1) throw Error("config key '" + key + "' is not an integer");
+  return std::get<std::int64_t>(value);
+}
+
+double Config::get_double(const std::string& key) const {
+  const auto& value = lookup(key);
+  if (value.index() == 1) return static_cast<double>(std::get<std::int64_t>(value));
+  if (value.index() != 2) throw Error("config key '" + key + "' is not a number");
+  return std::get<double>(value);
+}
+
+const std::string& Config::get_string(const std::string& key) const {
+  const auto& value = lookup(key);
+  if (value.index() != 3) throw Error("config key '" + key + "' is not a string");
+  return std::get<std::string>(value);
+}
+
+std::int64_t Config::get_int_at_least(const std::string& key, std::int64_t minimum) const {
+  const std::int64_t value = get_int(key);
+  if (value < minimum)
+    throw Error("config key '" + key + "' = " + std::to_string(value) + " must be at least " +
+                std::to_string(minimum));
+  return value;
+}
+
+double Config::get_double_in(const std::string& key, double lo, double hi) const {
+  const double value = get_double(key);
+  if (!(value >= lo && value <= hi)) {
+    std::ostringstream message;
+    message << "config key '" << key << "' = " << value << " must be in [" << lo << ", " << hi
+            << "]";
+    throw Error(message.str());
+  }
+  return value;
+}
+
+std::string Config::to_toml() const {
+  std::ostringstream out;
+  auto write_value = [&out](const ConfigValue& value) {
+    switch (value.index()) {
+      case 0: out << (std::get<bool>(value) ? "true" : "false"); break;
+      case 1: out << std::get<std::int64_t>(value); break;
+      case 2: {
+        // Full precision, and a decimal point so that the value reads back as a float.
+        std::ostringstream number;
+        number.precision(17);
+        number << std::get<double>(value);
+        std::string text = number.str();
+        if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
+        out << text;
+        break;
+      }
+      default: out << toml::value<std::string>(std::get<std::string>(value)); break;
+    }
+    out << "\n";
+  };
+  // Top-level keys first (TOML puts them before any table), then one table per section.
+  for (const auto& [key, value] : values_)
+    if (key.find('.') == std::string::npos) {
+      out << key << " = ";
+      write_value(value);
+    }
+  std::string section;
+  for (const auto& [key, value] : values_) {
+    const auto dot = key.rfind('.');
+    if (dot == std::string::npos) continue;
+    if (key.substr(0, dot) != section) {
+      section = key.substr(0, dot);
+      out << (out.tellp() > 0 ? "\n" : "") << "[" << section << "]\n";
+    }
+    out << key.substr(dot + 1) << " = ";
+    write_value(value);
+  }
+  return out.str();
+}
+
+}  // namespace rfm::rl

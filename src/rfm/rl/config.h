@@ -1,0 +1,51 @@
+// Run configuration: an algorithm's preset (configs/<algo>.toml, a [preset.<name>] table of
+// overrides), then an optional user file, then --set key=value overrides. Every key a user gives
+// must already exist in the preset, with a value of the same type.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace rfm::rl {
+
+using ConfigValue = std::variant<bool, std::int64_t, double, std::string>;
+
+class Config {
+ public:
+  // Reads configs_dir/<algorithm>.toml and applies its [preset.<preset>] table. Throws rfm::Error
+  // for an unknown algorithm (no such file) or preset (naming the known ones).
+  static Config from_preset(const std::string& configs_dir, const std::string& algorithm,
+                            const std::string& preset);
+  // Reads a fully resolved config (a run folder's config.toml) as is.
+  static Config from_file(const std::string& path);
+
+  // Overrides from a TOML file: nested tables, keys as in the preset.
+  void merge_file(const std::string& path);
+  // One "section.key=value" override; the value is parsed as the existing key's type.
+  void set(const std::string& assignment);
+
+  bool has(const std::string& key) const { return values_.count(key) > 0; }
+  bool get_bool(const std::string& key) const;
+  std::int64_t get_int(const std::string& key) const;
+  double get_double(const std::string& key) const;  // integers are accepted for doubles
+  const std::string& get_string(const std::string& key) const;
+
+  // Range checks that throw rfm::Error naming the key.
+  std::int64_t get_int_at_least(const std::string& key, std::int64_t minimum) const;
+  double get_double_in(const std::string& key, double lo, double hi) const;
+
+  // Fully resolved TOML text (sections in key order), for the run folder's config.toml.
+  std::string to_toml() const;
+  const std::map<std::string, ConfigValue>& values() const { return values_; }
+
+ private:
+  void assign(const std::string& key, const ConfigValue& value, const std::string& origin);
+  const ConfigValue& lookup(const std::string& key) const;
+
+  std::map<std::string, ConfigValue> values_;  // dotted keys: "trainer.batch_size"
+};
+
+}  // namespace rfm::rl
