@@ -88,7 +88,6 @@ TEST(Hopper, RewardsOnConstructedStates) {
   std::vector<double> observation;
   stand->reset(0, observation);
   hop->reset(0, observation);
-  const mjModel* m = stand_task.physics().model();
   const mjData* d = stand_task.physics().data();
   // Centre-of-mass offset torso - foot in the default pose; tilting the rigid body by rooty = t
   // about y rotates it: dz(t) = -dx sin t + dz cos t.
@@ -123,7 +122,6 @@ TEST(Hopper, RewardsOnConstructedStates) {
   }
   EXPECT_GE(standing_cases, 3);
   EXPECT_GE(fallen_cases, 2);
-  (void)m;
   // Edge cases: upright, still, no control: stand 1, hop 0; hop speed 2 gives 1.
   double qpos[7] = {0, 0, 0, 0, 0, 0, 0};
   double qvel[7] = {2.0, 0, 0, 0, 0, 0, 0};
