@@ -1,0 +1,49 @@
+// Networks shared by the agents (ALGORITHMS.md §3): sinusoidal embeddings, the residual GELU
+// velocity network of the flow policy, and an ensemble of Q networks evaluated as one batched
+// module. All use orthogonal initialisation with gain sqrt(2) and zero biases.
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/container/modulelist.h>
+
+namespace rfm::nn {
+
+// 128-d embedding of a scalar per row: [sin(x f_k), cos(x f_k)] with f_k = exp(-k ln(1000) / 63),
+// k = 0..63 (§3). x: [N] or [N, 1]; returns [N, 2 * half_size].
+torch::Tensor sinusoidal_embedding(const torch::Tensor& x, int64_t half_size = 64);
+
+// Orthogonal weights (gain), zero biases, for every Linear below `module`.
+void orthogonal_init(torch::nn::Module& module, double gain);
+
+struct VelocityNetworkImpl : torch::nn::Module {
+  // input concat(s, u_t, emb(t), emb(λ)) -> Dense(hidden) -> GELU -> residual blocks -> Dense(d).
+  VelocityNetworkImpl(int64_t state_size, int64_t action_size, int64_t hidden = 256,
+                      int64_t residual_blocks = 2);
+  // state [N, s], u_t [N, d], t [N], temperature [N]; returns the velocity [N, d].
+  torch::Tensor forward(const torch::Tensor& state, const torch::Tensor& u_t,
+                        const torch::Tensor& t, const torch::Tensor& temperature);
+
+  torch::nn::Linear input{nullptr}, output{nullptr};
+  torch::nn::ModuleList blocks;
+};
+TORCH_MODULE(VelocityNetwork);
+
+// E independent MLPs on concat(s, a) with ReLU hidden layers, stored as stacked weights so that one
+// batched matrix product evaluates all members.
+struct CriticEnsembleImpl : torch::nn::Module {
+  CriticEnsembleImpl(int64_t state_size, int64_t action_size, int64_t members = 2,
+                     int64_t hidden = 256, int64_t hidden_layers = 2);
+  // state [N, s], action [N, d]; returns Q values [E, N].
+  torch::Tensor forward(const torch::Tensor& state, const torch::Tensor& action);
+  // min over members: [N].
+  torch::Tensor min_q(const torch::Tensor& state, const torch::Tensor& action);
+  // Copies parameters from `source` with Polyak averaging: p <- (1 - tau) p + tau p_source.
+  void polyak_update_from(const CriticEnsembleImpl& source, double tau);
+
+  int64_t members;
+  std::vector<torch::Tensor> weights, biases;  // weights[l]: [E, in, out], biases[l]: [E, 1, out]
+};
+TORCH_MODULE(CriticEnsemble);
+
+}  // namespace rfm::nn
