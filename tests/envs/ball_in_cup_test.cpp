@@ -4,8 +4,8 @@
 
 #include <cmath>
 
-#include "rfm/envs/registry.h"
 #include "model_parity.h"
+#include "rfm/envs/registry.h"
 #include "test_support.h"
 
 namespace rfm {
@@ -46,11 +46,13 @@ TEST(BallInCup, RewardIsOneOnlyWithTheBallInsideTheCup) {
   // The target box centre is at cup + (0, 0, -0.05) = (cup_x, 0.55 + cup_z); the ball centre is at
   // (ball_x, 0.2 + ball_z). Inside means |dx| < 0.025 and |dz| < 0.025 (box half-size 0.05 minus
   // the ball radius 0.025).
-  struct Case { double cup_x, cup_z, dx, dz, expected; };
-  for (const Case c : {Case{0, 0, 0, 0, 1}, Case{0.1, -0.05, 0.02, -0.02, 1},
-                       Case{-0.2, 0.1, -0.0249, 0.0249, 1}, Case{0, 0, 0.025, 0, 0},
-                       Case{0.1, 0.1, 0.0251, 0, 0}, Case{0.1, 0.1, 0, -0.0251, 0},
-                       Case{0.1, 0.1, 0.03, 0.03, 0}, Case{0, 0, 0.0, 0.3, 0}}) {
+  struct Case {
+    double cup_x, cup_z, dx, dz, expected;
+  };
+  for (const Case c :
+       {Case{0, 0, 0, 0, 1}, Case{0.1, -0.05, 0.02, -0.02, 1}, Case{-0.2, 0.1, -0.0249, 0.0249, 1},
+        Case{0, 0, 0.025, 0, 0}, Case{0.1, 0.1, 0.0251, 0, 0}, Case{0.1, 0.1, 0, -0.0251, 0},
+        Case{0.1, 0.1, 0.03, 0.03, 0}, Case{0, 0, 0.0, 0.3, 0}}) {
     const double qpos[4] = {c.cup_x, c.cup_z, c.cup_x + c.dx, 0.55 + c.cup_z + c.dz - 0.2};
     set_state(task, qpos, still);
     EXPECT_EQ(task.current_reward(), c.expected) << "dx " << c.dx << " dz " << c.dz;

@@ -4,8 +4,8 @@
 
 #include <cmath>
 
-#include "rfm/envs/registry.h"
 #include "model_parity.h"
+#include "rfm/envs/registry.h"
 #include "test_support.h"
 
 namespace rfm {
@@ -95,7 +95,9 @@ TEST(Finger, SpinRewardIsAnIndicatorOfFastNegativeSpin) {
   auto& task = test::as_mujoco(*env);
   std::vector<double> observation;
   env->reset(0, observation);
-  struct Case { double hinge_velocity, expected; };
+  struct Case {
+    double hinge_velocity, expected;
+  };
   for (const Case c : {Case{-15.0, 1.0}, Case{-20.0, 1.0}, Case{-14.999, 0.0}, Case{0.0, 0.0},
                        Case{15.0, 0.0}, Case{30.0, 0.0}}) {
     FingerState s{-1.2, 0.8, 0.3, 0, 0, c.hinge_velocity};

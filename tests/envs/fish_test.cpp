@@ -4,8 +4,8 @@
 
 #include <cmath>
 
-#include "rfm/envs/registry.h"
 #include "model_parity.h"
+#include "rfm/envs/registry.h"
 #include "test_support.h"
 
 namespace rfm {
@@ -64,8 +64,7 @@ TEST(Fish, SwimObservationOnConstructedStates) {
   for (int i = 0; i < 7; ++i) EXPECT_NEAR(obs[i], hinges[i], 1e-12) << kJoints[i];
   EXPECT_NEAR(obs[7], std::cos(alpha), 1e-12);
   // Target relative to the mouth, in the torso frame (rotate back by -alpha about x) ...
-  const double rel[3] = {target[0] - position[0], target[1] - position[1],
-                         target[2] - position[2]};
+  const double rel[3] = {target[0] - position[0], target[1] - position[1], target[2] - position[2]};
   const double body[3] = {rel[0], std::cos(alpha) * rel[1] + std::sin(alpha) * rel[2] - kMouthY,
                           -std::sin(alpha) * rel[1] + std::cos(alpha) * rel[2]};
   // ... then in the mouth capsule's frame. MuJoCo points a fromto geom's z axis from `to` to
@@ -100,7 +99,9 @@ TEST(Fish, SwimRewardOnConstructedStates) {
   const double position[3] = {-0.1, 0.1, 0.2};
   const double hinges[7] = {0, 0, 0, 0, 0, 0, 0};
   const double radii = 0.005 + 0.04, margin = 2 * radii;
-  struct Case { double alpha, distance, in_target; };
+  struct Case {
+    double alpha, distance, in_target;
+  };
   for (const Case c : {Case{0.0, 0.0, 1.0}, Case{0.4, 0.03, 1.0}, Case{1.0, radii, 1.0},
                        Case{2.0, radii + margin / 2, std::pow(0.1, 0.25)},
                        Case{-0.5, radii + margin, 0.1}, Case{M_PI, radii + 3 * margin, 1e-9}}) {

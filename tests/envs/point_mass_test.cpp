@@ -4,8 +4,8 @@
 
 #include <cmath>
 
-#include "rfm/envs/registry.h"
 #include "model_parity.h"
+#include "rfm/envs/registry.h"
 #include "test_support.h"
 
 namespace rfm {
@@ -40,17 +40,18 @@ TEST(PointMass, RewardOnConstructedStates) {
   std::vector<double> observation;
   env->reset(0, observation);
   const double r = 0.015;  // target radius; the target sits at the origin
-  struct Case { double x, y, u1, u2; };
-  for (const Case c : {Case{0, 0, 0, 0}, Case{0.01, -0.01, 0.5, -0.3}, Case{0.02, 0.0, 1.0, 0.2},
-                       Case{0.0, -0.03, -1.5, 0.9}, Case{0.2, 0.2, 0.1, 0.1},
-                       Case{-0.29, 0.29, 2.0, -2.0}}) {
+  struct Case {
+    double x, y, u1, u2;
+  };
+  for (const Case c :
+       {Case{0, 0, 0, 0}, Case{0.01, -0.01, 0.5, -0.3}, Case{0.02, 0.0, 1.0, 0.2},
+        Case{0.0, -0.03, -1.5, 0.9}, Case{0.2, 0.2, 0.1, 0.1}, Case{-0.29, 0.29, 2.0, -2.0}}) {
     set_state(task, c.x, c.y, 0.5, -0.5, c.u1, c.u2);
     const double distance = std::hypot(c.x, c.y);
     const double near = distance <= r ? 1.0 : std::pow(0.1, std::pow((distance - r) / r, 2));
     const auto q = [](double u) { return std::abs(u) < 1 ? 1 - u * u : 0.0; };
     const double small_control = (4 + (q(c.u1) + q(c.u2)) / 2) / 5;
-    EXPECT_NEAR(task.current_reward(), near * small_control, 1e-12)
-        << "x " << c.x << " y " << c.y;
+    EXPECT_NEAR(task.current_reward(), near * small_control, 1e-12) << "x " << c.x << " y " << c.y;
   }
   set_state(task, 0, 0, 0, 0, 0, 0);
   EXPECT_EQ(task.current_reward(), 1.0);

@@ -4,8 +4,8 @@
 
 #include <cmath>
 
-#include "rfm/envs/registry.h"
 #include "model_parity.h"
+#include "rfm/envs/registry.h"
 #include "test_support.h"
 
 namespace rfm {

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <string>
 
-#include "rfm/envs/registry.h"
 #include "model_parity.h"
+#include "rfm/envs/registry.h"
 #include "test_support.h"
 
 namespace rfm {
@@ -17,9 +17,9 @@ constexpr double kRootAnchor = -0.05;  // the root hinge sits at head-local (0, 
 constexpr double kNoseY = -0.06;       // nose at head-local (0, -0.06, 0)
 
 struct SwimmerState {
-  double x = 0, y = 0, phi = 0;          // rootx, rooty, rootz
+  double x = 0, y = 0, phi = 0;  // rootx, rooty, rootz
   double joints[5] = {0, 0, 0, 0, 0};
-  double vx = 0, vy = 0, omega = 0;      // root velocities
+  double vx = 0, vy = 0, omega = 0;  // root velocities
   double joint_vel[5] = {0, 0, 0, 0, 0};
 };
 

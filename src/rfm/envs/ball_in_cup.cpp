@@ -10,7 +10,7 @@ namespace rfm::envs {
 namespace {
 constexpr double kTimeLimit = 20.0;
 constexpr double kControlTimestep = 0.02;
-constexpr double kBallXRange = 0.2;                 // ball_x ~ U(-0.2, 0.2)
+constexpr double kBallXRange = 0.2;                  // ball_x ~ U(-0.2, 0.2)
 constexpr double kBallZLow = 0.2, kBallZHigh = 0.5;  // ball_z ~ U(0.2, 0.5)
 
 class BallInCup : public MujocoTask {

@@ -12,9 +12,9 @@ namespace {
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kTimeLimit = 20.0;
 constexpr double kControlTimestep = 0.02;
-constexpr double kEasyTargetSize = 0.07;   // _EASY_TARGET_SIZE
-constexpr double kHardTargetSize = 0.03;   // _HARD_TARGET_SIZE
-constexpr double kSpinVelocity = 15.0;     // _SPIN_VELOCITY, rad/s
+constexpr double kEasyTargetSize = 0.07;    // _EASY_TARGET_SIZE
+constexpr double kHardTargetSize = 0.03;    // _HARD_TARGET_SIZE
+constexpr double kSpinVelocity = 15.0;      // _SPIN_VELOCITY, rad/s
 constexpr double kSpinHingeDamping = 0.03;  // the spin task's damping of the spinner hinge
 constexpr int kMaxRandomisationAttempts = 1000;
 

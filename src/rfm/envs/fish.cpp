@@ -11,10 +11,13 @@ namespace rfm::envs {
 namespace {
 constexpr double kTimeLimit = 40.0;
 constexpr double kControlTimestep = 0.04;
-constexpr double kJointAngleRange = 0.2;  // initial fin and tail angles U(-0.2, 0.2)
+constexpr double kJointAngleRange = 0.2;                 // initial fin and tail angles U(-0.2, 0.2)
+constexpr double kTargetXY = 0.4;                        // target x, y ~ U(-0.4, 0.4)
+constexpr double kTargetZLow = 0.1, kTargetZHigh = 0.3;  // target z ~ U(0.1, 0.3)
 // The hinges in observation order (_JOINTS upstream).
-constexpr const char* kJoints[] = {"tail1",         "tail_twist",     "tail2",        "finright_roll",
-                                   "finright_pitch", "finleft_roll", "finleft_pitch"};
+constexpr const char* kJoints[] = {"tail1",         "tail_twist",     "tail2",
+                                   "finright_roll", "finright_pitch", "finleft_roll",
+                                   "finleft_pitch"};
 constexpr int kNumJoints = 7;
 
 class Fish : public MujocoTask {
@@ -45,9 +48,9 @@ class Fish : public MujocoTask {
       qpos[model->jnt_qposadr[joint]] = rng.uniform(-kJointAngleRange, kJointAngleRange);
     if (swim_) {
       // TASKS.md 3.12: target position x, y in U(-0.4, 0.4), z in U(0.1, 0.3).
-      model->geom_pos[3 * target_ + 0] = rng.uniform(-0.4, 0.4);
-      model->geom_pos[3 * target_ + 1] = rng.uniform(-0.4, 0.4);
-      model->geom_pos[3 * target_ + 2] = rng.uniform(0.1, 0.3);
+      model->geom_pos[3 * target_ + 0] = rng.uniform(-kTargetXY, kTargetXY);
+      model->geom_pos[3 * target_ + 1] = rng.uniform(-kTargetXY, kTargetXY);
+      model->geom_pos[3 * target_ + 2] = rng.uniform(kTargetZLow, kTargetZHigh);
     } else {
       // TASKS.md 5.1: the target is only hidden (cosmetic).
       model->geom_rgba[4 * target_ + 3] = 0;

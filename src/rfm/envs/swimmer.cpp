@@ -12,8 +12,8 @@ namespace rfm::envs {
 namespace {
 constexpr double kTimeLimit = 30.0;
 constexpr double kControlTimestep = 0.03;
-constexpr int kLinks = 6;                  // head + 5 segments (swimmer6)
-constexpr int kJoints = kLinks - 1;        // joint_0 .. joint_4
+constexpr int kLinks = 6;            // head + 5 segments (swimmer6)
+constexpr int kJoints = kLinks - 1;  // joint_0 .. joint_4
 constexpr double kCloseTargetProbability = 0.2;
 constexpr double kCloseTargetBox = 0.3, kFarTargetBox = 2.0;
 constexpr double kMarginInTargetSizes = 5.0;  // reward margin = 5 x target radius
