@@ -17,8 +17,10 @@ constexpr double kRelativeTolerance = 1e-6;
 
 void expect_close_arrays(const char* field, const mjtNum* ours, const mjtNum* theirs, int n) {
   for (int i = 0; i < n; ++i) {
-    const double scale = std::max({1.0, std::abs(ours[i]), std::abs(theirs[i])});
-    ASSERT_LE(std::abs(ours[i] - theirs[i]), kRelativeTolerance * scale)
+    // Relative to the values themselves (a 1e-6 armature must not match 2e-6), with a tiny
+    // absolute floor for values that are zero in one model and rounding noise in the other.
+    const double scale = std::max(std::abs(ours[i]), std::abs(theirs[i]));
+    ASSERT_LE(std::abs(ours[i] - theirs[i]), kRelativeTolerance * scale + 1e-12)
         << field << "[" << i << "]: ours " << ours[i] << ", original " << theirs[i];
   }
 }
@@ -111,6 +113,7 @@ TEST_P(ModelParity, CompiledModelsAgree) {
   RFM_EXPECT_FIELD(geom_solimp, ngeom, mjNIMP);
   RFM_EXPECT_FIELD(geom_margin, ngeom, 1);
   // Sites (sensors and tendons attach to them).
+  RFM_EXPECT_FIELD(site_type, nsite, 1);
   RFM_EXPECT_FIELD(site_bodyid, nsite, 1);
   RFM_EXPECT_FIELD(site_pos, nsite, 3);
   RFM_EXPECT_FIELD(site_quat, nsite, 4);

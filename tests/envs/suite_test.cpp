@@ -2,6 +2,7 @@
 // behaviour on DeepMind Control's own model files through --model-dir.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -125,6 +126,23 @@ TEST(Registry, MissingModelDirectoryIsAClearError) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("cannot load model"), std::string::npos) << e.what();
   }
+}
+
+TEST(Registry, EveryRequestedTaskIsRegisteredOnce) {
+  auto names = envs::task_names();
+  const std::vector<std::string> expected = {
+      "cheetah-run",      "cartpole-swingup", "fish-swim",        "fish-upright",
+      "walker-walk",      "walker-run",       "finger-spin",      "finger-turn_hard",
+      "walker-stand",     "cartpole-balance", "finger-turn_easy", "hopper-stand",
+      "hopper-hop",       "reacher-easy",     "reacher-hard",     "pendulum-swingup",
+      "acrobot-swingup",  "ball_in_cup-catch", "point_mass-easy", "swimmer-swimmer6",
+      "quadruped-walk",   "quadruped-run",    "humanoid-stand",   "humanoid-walk",
+      "humanoid-run",     "bandit-bimodal"};
+  EXPECT_EQ(names.size(), expected.size());
+  std::sort(names.begin(), names.end());
+  auto sorted_expected = expected;
+  std::sort(sorted_expected.begin(), sorted_expected.end());
+  EXPECT_EQ(names, sorted_expected);
 }
 
 TEST(Registry, ThePapersEightTasksComeFirst) {

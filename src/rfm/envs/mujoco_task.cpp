@@ -23,9 +23,13 @@ const char* warning_name(int index) {
     default: return "unknown warning";
   }
 }
+// MuJoCo's default warning handler prints and appends to MUJOCO_LOG.TXT in the working directory.
+// rfm reads the warning counters instead and raises PhysicsError, so warnings are only recorded.
+void record_warning(const char*) {}
 }  // namespace
 
 Physics::Physics(const std::string& xml_path) : path_(xml_path) {
+  mju_user_warning = record_warning;
   char error[1024] = "";
   model_ = mj_loadXML(xml_path.c_str(), nullptr, error, sizeof(error));
   if (!model_) {
