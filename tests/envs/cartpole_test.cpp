@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "rfm/envs/registry.h"
+#include "rfm/util/error.h"
 #include "model_parity.h"
 #include "test_support.h"
 
@@ -85,6 +87,24 @@ TEST(Cartpole, InitialStatesFollowTheTaskDistributions) {
       EXPECT_GT(std::abs(d->qvel[0]) + std::abs(d->qvel[1]), 0.0);
     }
   }
+}
+
+TEST(Cartpole, PhysicsWarningsDuringAStepAreErrors) {
+  auto env = envs::make_env("cartpole-swingup");
+  auto& task = test::as_mujoco(*env);
+  std::vector<double> observation;
+  env->reset(0, observation);
+  // A non-finite velocity makes MuJoCo warn (bad qvel) and reset its data; the step must raise.
+  task.physics().data()->qvel[1] = std::numeric_limits<double>::quiet_NaN();
+  try {
+    env->step({0.0}, observation);
+    FAIL() << "expected a PhysicsError";
+  } catch (const PhysicsError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad qvel"), std::string::npos) << e.what();
+  }
+  // A reset recovers.
+  env->reset(observation);
+  EXPECT_NO_THROW(env->step({0.0}, observation));
 }
 
 }  // namespace
