@@ -14,9 +14,11 @@ struct CommandResult {
   std::string output;
 };
 
-// Runs `rfm <arguments>` through the shell; arguments are passed as written.
-inline CommandResult run_rfm(const std::string& arguments) {
-  const std::string command = std::string(RFM_BINARY) + " " + arguments + " 2>&1";
+// Runs `rfm <arguments>` through the shell; arguments are passed as written. `environment`, if
+// given, is a prefix such as "RFM_MODEL_DIR=/x".
+inline CommandResult run_rfm(const std::string& arguments, const std::string& environment = "") {
+  const std::string command =
+      environment + " " + std::string(RFM_BINARY) + " " + arguments + " 2>&1";
   CommandResult result;
   FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) return result;

@@ -93,6 +93,31 @@ TEST(CliRollout, ModelThatDoesNotParseIsOneClearLine) {
   EXPECT_NE(result.output.find("cannot load model"), std::string::npos) << result.output;
 }
 
+TEST(CliRollout, ModelDirLoadsDeepMindControlsOwnFiles) {
+  const std::string dmc = RFM_SHARED_DMC_DIR;
+  if (std::system(("test -f " + dmc + "/cheetah.xml").c_str()) != 0)
+    GTEST_SKIP() << "../shared/dmc not found at " << dmc;
+  auto returns = [](const std::string& text) {
+    std::string kept;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);)
+      if (line.rfind("episode", 0) == 0) kept += line.substr(0, line.find(" over")) + "\n";
+    return kept;
+  };
+  for (const char* task : {"cheetah-run", "walker-walk", "finger-turn_hard"}) {
+    const std::string args = std::string("rollout --task ") + task + " --episodes 1 --seed 2";
+    const auto ours = run_rfm(args);
+    const auto original = run_rfm(args + " --model-dir " + dmc);
+    const auto from_environment = run_rfm(args, "RFM_MODEL_DIR=" + dmc);
+    ASSERT_EQ(original.exit_code, 0) << original.output;
+    EXPECT_FALSE(returns(original.output).empty());
+    EXPECT_EQ(returns(ours.output), returns(original.output)) << task;
+    EXPECT_EQ(returns(from_environment.output), returns(original.output)) << task;
+    // The environment variable really is read: a bad directory there fails.
+    EXPECT_NE(run_rfm(args, "RFM_MODEL_DIR=/nonexistent").exit_code, 0);
+  }
+}
+
 TEST(CliRollout, BadArgumentsAreRejected) {
   EXPECT_NE(run_rfm("rollout --task cartpole-swingup --policy greedy").exit_code, 0);
   EXPECT_NE(run_rfm("rollout --task cartpole-swingup --episodes 0").exit_code, 0);
