@@ -8,6 +8,7 @@ void add_bench_command(CLI::App& app) {
   bench->require_subcommand(1);
   add_bench_env_command(*bench);
   add_bench_estimator_command(*bench);
+  add_bench_gemm_command(*bench);
 }
 
 }  // namespace rfm::cli

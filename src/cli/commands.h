@@ -11,6 +11,11 @@ void add_sample_command(CLI::App& app);
 void add_bench_command(CLI::App& app);  // the parent of the bench_* subcommands below
 void add_bench_env_command(CLI::App& bench);
 void add_bench_estimator_command(CLI::App& bench);
+void add_bench_gemm_command(CLI::App& bench);
+// From bench_gemm.cpp: median float32 GEMM rate of n × n matrices through LibTorch, and the BLAS
+// library file this process has loaded.
+double measure_sgemm_gflops(int64_t n, int rounds);
+std::string loaded_blas_library();
 // Commands whose issues are not done yet: they exist so that users get a clear message.
 void add_unbuilt_commands(CLI::App& app);
 
