@@ -26,7 +26,7 @@ struct SampleOptions {
   int64_t samples = 1000;
   int64_t steps = 100;
   int64_t mc = 1000;
-  double t_start = 0.01;
+  double t_start = 0;  // 0: the energy's own default
   std::uint64_t seed = 0;
   std::string out;
 };
@@ -60,7 +60,7 @@ void run_sample(const SampleOptions& options) {
   sampler.estimator.num_draws = options.mc;
   sampler.method = flow::parse_ode_method(options.method);
   sampler.steps = options.steps;
-  sampler.t_start = options.t_start;
+  sampler.t_start = options.t_start > 0 ? options.t_start : energy->sampler_t_start();
   const flow::Schedule schedule = flow::Schedule::parse(options.schedule);
 
   at::Generator generator = flow::make_generator(options.seed);
@@ -73,9 +73,9 @@ void run_sample(const SampleOptions& options) {
     throw Error("sampling diverged (non-finite samples); try more --mc draws or a larger --t-start");
   if (!options.out.empty()) write_csv(options.out, result.samples);
 
-  std::printf("energy %s  estimator %s (%s side)  %s, %lld steps, K = %lld, %lld samples, seed %llu\n",
+  std::printf("energy %s  estimator %s (%s side)  %s, %lld steps from t = %g, K = %lld, %lld samples, seed %llu\n",
               energy->name().c_str(), sampler.estimator.name().c_str(), options.side.c_str(),
-              options.method.c_str(), static_cast<long long>(options.steps),
+              options.method.c_str(), static_cast<long long>(options.steps), sampler.t_start,
               static_cast<long long>(options.mc), static_cast<long long>(options.samples),
               static_cast<unsigned long long>(options.seed));
   std::printf("energy_evaluations %lld\nmean_ess %.2f\nseconds %.2f\n",
@@ -114,8 +114,9 @@ void add_sample_command(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--mc", options->mc, "posterior draws K per sample and step")
       ->check(CLI::PositiveNumber)->capture_default_str();
-  command->add_option("--t-start", options->t_start, "first time of the ODE (x = β x0 there)")
-      ->check(CLI::Range(1e-6, 0.99))->capture_default_str();
+  command->add_option("--t-start", options->t_start,
+                      "first time of the ODE, x = β x0 there (default: gmm40 0.01, toy2d 0.05, dw4 0.1)")
+      ->check(CLI::Range(1e-6, 0.99));
   command->add_option("--seed", options->seed, "seed for every draw")->capture_default_str();
   command->add_option("--out", options->out, "CSV file for the samples (header x0,x1,...)");
   command->callback([options] { run_sample(*options); });

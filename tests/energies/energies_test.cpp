@@ -175,5 +175,24 @@ TEST(Sampler, RingToyIsSampledCloseToExact) {
   EXPECT_LT(model, 2.0 * exact + 0.2) << "model " << model << " exact " << exact;
 }
 
+TEST(Sampler, DoubleWellPairDistancesSitInTheWells) {
+  // The pair potential 0.9 (d − 4)⁴ − 4 (d − 4)² has its minima at d = 4 ± sqrt(20/9) ≈ 2.51, 5.49.
+  const auto energy = make_energy("dw4");
+  flow::SamplerOptions options;
+  options.steps = 20;
+  options.t_start = energy->sampler_t_start();
+  options.estimator = flow::EstimatorOptions::parse("optimal-diag");
+  options.estimator.num_draws = 128;
+  at::Generator generator = flow::make_generator(10);
+  const auto result = flow::sample_probability_flow(*energy_target(energy), flow::GaussianSource(), flow::Schedule::flow(),
+                                                    200, 8, torch::Tensor(), options, generator);
+  const torch::Tensor particles = result.samples.view({200, 4, 2});
+  const torch::Tensor distances = torch::cdist(particles, particles);
+  const torch::Tensor pairs = torch::triu_indices(4, 4, 1);
+  const torch::Tensor d = distances.index({torch::indexing::Slice(), pairs[0], pairs[1]}).reshape(-1);
+  const double near_a_well = ((d - 2.51).abs().lt(1.0) | (d - 5.49).abs().lt(1.0)).to(torch::kFloat64).mean().item<double>();
+  EXPECT_GT(near_a_well, 0.8);
+}
+
 }  // namespace
 }  // namespace rfm::energies

@@ -24,6 +24,9 @@ class Energy {
   virtual bool has_exact_sampler() const { return false; }
   // N exact samples [N, d] (float64); throws rfm::Error when there is no exact sampler.
   virtual torch::Tensor sample(int64_t num_samples, at::Generator& generator) const;
+  // First time of the training-free sampler: the source's draws x1 = (x − β x0)/α spread like β/α
+  // and must still reach the target's mass (0.01 for GMM-40's [−40, 40]² box).
+  virtual double sampler_t_start() const { return 0.01; }
 };
 
 // 40 equal-weight Gaussians in 2-D, means uniform in [−40, 40]² drawn from a CPU generator seeded
@@ -52,6 +55,7 @@ class DoubleWell4 : public Energy {
   std::string name() const override { return "dw4"; }
   int64_t dim() const override { return 8; }
   torch::Tensor log_density(const torch::Tensor& x) const override;
+  double sampler_t_start() const override { return 0.1; }  // quartic walls: ESS ≈ 1 below
   static constexpr double kA = 0.9, kB = -4.0, kC = 0.0, kOffset = 4.0;
   static constexpr int64_t kParticles = 4, kSpatialDim = 2;
 };
@@ -65,6 +69,7 @@ class GaussianRing : public Energy {
   torch::Tensor log_density(const torch::Tensor& x) const override;
   bool has_exact_sampler() const override { return true; }
   torch::Tensor sample(int64_t num_samples, at::Generator& generator) const override;
+  double sampler_t_start() const override { return 0.05; }
 
  private:
   torch::Tensor means_;  // [8, 2]
