@@ -57,41 +57,50 @@ std::vector<Problem> make_problems(const BenchEstimatorOptions& options) {
     Problem problem{"gmm40", energies::energy_target(gmm), {}, {}, {}};
     problem.t = at::rand({options.points}, generator, f64) * 0.8 + 0.1;
     const torch::Tensor x1 = gmm->sample(options.points, generator);
-    problem.x = schedule.alpha(problem.t).unsqueeze(1) * x1 +
-                schedule.beta(problem.t).unsqueeze(1) * at::randn({options.points, 2}, generator, f64);
+    problem.x =
+        schedule.alpha(problem.t).unsqueeze(1) * x1 +
+        schedule.beta(problem.t).unsqueeze(1) * at::randn({options.points, 2}, generator, f64);
     problems.push_back(problem);
   }
   {
-    // Boltzmann, 6-D latent actions with a = tanh(u), λ = 0.1, states s ~ N(0, I_6); x_t from latent
-    // "policy" draws u ~ N(0, I), t ~ U[0.1, 0.9].
-    Problem problem{"boltzmann6d", std::make_shared<flow::BoltzmannTarget>(wavy_critic, 0.1, true), {}, {}, {}};
+    // Boltzmann, 6-D latent actions with a = tanh(u), λ = 1, states s ~ N(0, I_6); x_t from latent
+    // "policy" draws u ~ N(0, I), t ~ U[0.1, 0.9]. (At λ = 0.1 every estimator has ESS ≈ 1.5 at
+    // K ≤ 1024 and all fail alike.)
+    Problem problem{
+        "boltzmann6d", std::make_shared<flow::BoltzmannTarget>(wavy_critic, 1.0, true), {}, {}, {}};
     problem.conditions = at::randn({options.points, 6}, generator, f64);
     problem.t = at::rand({options.points}, generator, f64) * 0.8 + 0.1;
-    problem.x = schedule.alpha(problem.t).unsqueeze(1) * at::randn({options.points, 6}, generator, f64) +
-                schedule.beta(problem.t).unsqueeze(1) * at::randn({options.points, 6}, generator, f64);
+    problem.x =
+        schedule.alpha(problem.t).unsqueeze(1) * at::randn({options.points, 6}, generator, f64) +
+        schedule.beta(problem.t).unsqueeze(1) * at::randn({options.points, 6}, generator, f64);
     problems.push_back(problem);
   }
   return problems;
 }
 
-// Reference μ0 from 2^n draws in chunks: the optimal-diagonal estimator (§2, noise side, no ridge or
-// clip) over all draws, from running sums rescaled to a common log-weight offset.
+// Reference μ0 from 2^n draws in chunks: the optimal-diagonal estimator (§2, noise side, no ridge
+// or clip) over all draws, from running sums rescaled to a common log-weight offset.
 torch::Tensor reference_noise_mean(const Problem& problem, const BenchEstimatorOptions& options) {
   const flow::Schedule schedule = flow::Schedule::flow();
   const flow::GaussianSource source;
   at::Generator generator = flow::make_generator(options.seed + 1000003);
-  const int64_t total = int64_t{1} << options.reference_log2, chunk = std::min<int64_t>(total, 4096);
+  const int64_t total = int64_t{1} << options.reference_log2,
+                chunk = std::min<int64_t>(total, 4096);
   const int64_t b = problem.x.size(0), d = problem.x.size(1);
   const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
   torch::Tensor log_offset = torch::full({b}, -std::numeric_limits<double>::infinity(), f64);
   // Sums with weights ω (linear) and ω² (second-moment terms), each relative to exp(log_offset).
-  torch::Tensor sw = torch::zeros({b, 1}, f64), swx = torch::zeros({b, d}, f64), sws = torch::zeros({b, d}, f64);
-  torch::Tensor sw2 = torch::zeros({b, 1}, f64), sw2x = torch::zeros({b, d}, f64), sw2s = torch::zeros({b, d}, f64);
+  torch::Tensor sw = torch::zeros({b, 1}, f64), swx = torch::zeros({b, d}, f64),
+                sws = torch::zeros({b, d}, f64);
+  torch::Tensor sw2 = torch::zeros({b, 1}, f64), sw2x = torch::zeros({b, d}, f64),
+                sw2s = torch::zeros({b, d}, f64);
   torch::Tensor sw2xs = torch::zeros({b, d}, f64), sw2ss = torch::zeros({b, d}, f64);
   for (int64_t done = 0; done < total; done += chunk) {
-    const flow::PosteriorDraws draws = flow::draw_posterior(problem.x, problem.t, chunk, schedule, source,
-                                                            *problem.target, problem.conditions, generator);
-    const torch::Tensor new_offset = torch::maximum(log_offset, std::get<0>(draws.log_weights.max(1)));
+    const flow::PosteriorDraws draws =
+        flow::draw_posterior(problem.x, problem.t, chunk, schedule, source, *problem.target,
+                             problem.conditions, generator);
+    const torch::Tensor new_offset =
+        torch::maximum(log_offset, std::get<0>(draws.log_weights.max(1)));
     const torch::Tensor rescale = torch::exp(log_offset - new_offset).unsqueeze(1);
     const torch::Tensor rescale2 = rescale * rescale;
     const torch::Tensor w = torch::exp(draws.log_weights - new_offset.unsqueeze(1)).unsqueeze(-1);
@@ -131,8 +140,9 @@ std::vector<std::pair<std::string, EstimatorOptions>> estimator_set() {
       const bool side_matters = options.kind == flow::EstimatorKind::optimal_isotropic ||
                                 options.kind == flow::EstimatorKind::optimal_diagonal;
       if (!side_matters && side == EstimatorSide::data) continue;  // one estimator on both sides
-      set.emplace_back(side_matters ? std::string(name) + (side == EstimatorSide::noise ? "/noise" : "/data")
-                                    : std::string(name),
+      set.emplace_back(side_matters
+                           ? std::string(name) + (side == EstimatorSide::noise ? "/noise" : "/data")
+                           : std::string(name),
                        options);
     }
   }
@@ -156,8 +166,9 @@ std::vector<Row> accuracy_table(const BenchEstimatorOptions& options) {
       for (int repeat = 0; repeat < options.repeats; ++repeat) {
         // Every estimator sees the same draws.
         at::Generator generator = flow::make_generator(options.seed * 7919 + k * 131 + repeat);
-        const flow::PosteriorDraws draws = flow::draw_posterior(problem.x, problem.t, k, schedule, source,
-                                                                *problem.target, problem.conditions, generator);
+        const flow::PosteriorDraws draws =
+            flow::draw_posterior(problem.x, problem.t, k, schedule, source, *problem.target,
+                                 problem.conditions, generator);
         for (std::size_t e = 0; e < estimators.size(); ++e) {
           const flow::PosteriorMean estimate =
               flow::posterior_mean(draws, problem.x, problem.t, schedule, estimators[e].second);
@@ -176,7 +187,8 @@ std::vector<Row> accuracy_table(const BenchEstimatorOptions& options) {
 void write_plot(const std::string& csv, const std::string& png) {
   const std::string script_path = png + ".gp";
   std::ofstream script(script_path);
-  script << "set datafile separator ','\nset terminal pngcairo size 1200,500\nset output '" << png << "'\n"
+  script << "set datafile separator ','\nset terminal pngcairo size 1200,500\nset output '" << png
+         << "'\n"
          << "set logscale xy\nset xlabel 'K'\nset ylabel 'MSE of mu0'\nset key outside right\n"
          << "set multiplot layout 1,2\n";
   for (const char* target : {"gmm40", "boltzmann6d"}) {
@@ -223,7 +235,9 @@ void time_estimator_call(const BenchEstimatorOptions& options) {
     const flow::PosteriorMean estimate =
         flow::estimate_posterior_mean(x, t, schedule, source, target, states, estimator, generator);
     (void)estimate.noise_mean.sum().item<float>();
-    if (call >= 3) seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (call >= 3)
+      seconds.push_back(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   const double peak_after = measure_sgemm_gflops(1024, 9);
   std::sort(seconds.begin(), seconds.end());
@@ -232,15 +246,19 @@ void time_estimator_call(const BenchEstimatorOptions& options) {
   const double rows = static_cast<double>(batch * draws), in = state_dim + action_dim;
   const double gemm_flops = 2 * rows * (in * hidden + hidden * hidden + hidden) * 2;
   const double peak = 0.5 * (peak_before + peak_after);
-  std::printf("\nestimator call: B = %lld, K = %lld, %lld-D actions, critic %g-256-256-1 (ReLU), float32, "
-              "optimal-diag data side, threads %d\n",
-              static_cast<long long>(batch), static_cast<long long>(draws),
-              static_cast<long long>(action_dim), in, at::get_num_threads());
-  std::printf("median_ms %.2f (over %d calls; min %.2f)\n", 1e3 * median, options.timing_calls, 1e3 * seconds.front());
-  std::printf("gemm_gflop_per_call %.3f\ngemm_rate_gflops %.1f\nsgemm_peak_gflops %.1f (n = 1024, before %.1f, after %.1f)\n"
-              "fraction_of_peak %.2f\nblas %s\n",
-              gemm_flops * 1e-9, gemm_flops / median * 1e-9, peak, peak_before, peak_after,
-              gemm_flops / median * 1e-9 / peak, loaded_blas_library().c_str());
+  std::printf(
+      "\nestimator call: B = %lld, K = %lld, %lld-D actions, critic %g-256-256-1 (ReLU), float32, "
+      "optimal-diag data side, threads %d\n",
+      static_cast<long long>(batch), static_cast<long long>(draws),
+      static_cast<long long>(action_dim), in, at::get_num_threads());
+  std::printf("median_ms %.2f (over %d calls; min %.2f)\n", 1e3 * median, options.timing_calls,
+              1e3 * seconds.front());
+  std::printf(
+      "gemm_gflop_per_call %.3f\ngemm_rate_gflops %.1f\nsgemm_peak_gflops %.1f (n = 1024, before "
+      "%.1f, after %.1f)\n"
+      "fraction_of_peak %.2f\nblas %s\n",
+      gemm_flops * 1e-9, gemm_flops / median * 1e-9, peak, peak_before, peak_after,
+      gemm_flops / median * 1e-9 / peak, loaded_blas_library().c_str());
 }
 
 void run_bench_estimator(const BenchEstimatorOptions& options) {
@@ -254,8 +272,8 @@ void run_bench_estimator(const BenchEstimatorOptions& options) {
   std::printf("%-12s %-20s %6s %12s %10s\n", "target", "estimator", "K", "mse", "mean_ess");
   for (const Row& row : rows) {
     char line[256];
-    std::snprintf(line, sizeof line, "%s,%s,%lld,%.6e,%.3f\n", row.target.c_str(), row.estimator.c_str(),
-                  static_cast<long long>(row.draws), row.mse, row.mean_ess);
+    std::snprintf(line, sizeof line, "%s,%s,%lld,%.6e,%.3f\n", row.target.c_str(),
+                  row.estimator.c_str(), static_cast<long long>(row.draws), row.mse, row.mean_ess);
     csv << line;
     std::printf("%-12s %-20s %6lld %12.4e %10.2f\n", row.target.c_str(), row.estimator.c_str(),
                 static_cast<long long>(row.draws), row.mse, row.mean_ess);
@@ -268,9 +286,11 @@ void run_bench_estimator(const BenchEstimatorOptions& options) {
         if (row.target == target && row.estimator == estimator && row.draws == 100) return row.mse;
       return std::numeric_limits<double>::quiet_NaN();
     };
-    std::printf("%s K=100: optimal-diag/data / eta0 = %.3f, / eta1 = %.3f; optimal-diag/noise / eta0 = %.3f, / eta1 = %.3f\n",
-                target, mse("optimal-diag/data") / mse("eta0"), mse("optimal-diag/data") / mse("eta1"),
-                mse("optimal-diag/noise") / mse("eta0"), mse("optimal-diag/noise") / mse("eta1"));
+    std::printf(
+        "%s K=100: optimal-diag/data / eta0 = %.3f, / eta1 = %.3f; optimal-diag/noise / eta0 = "
+        "%.3f, / eta1 = %.3f\n",
+        target, mse("optimal-diag/data") / mse("eta0"), mse("optimal-diag/data") / mse("eta1"),
+        mse("optimal-diag/noise") / mse("eta0"), mse("optimal-diag/noise") / mse("eta1"));
   }
   if (!options.plot.empty()) write_plot(options.out, options.plot);
   if (!options.skip_timing) time_estimator_call(options);
@@ -280,19 +300,26 @@ void run_bench_estimator(const BenchEstimatorOptions& options) {
 void add_bench_estimator_command(CLI::App& bench) {
   auto options = std::make_shared<BenchEstimatorOptions>();
   CLI::App* command = bench.add_subcommand(
-      "estimator", "posterior-mean estimator MSE against a 2^17-draw reference, and the time of one "
-                   "estimator call with an MLP critic beside the sgemm rate");
-  command->add_option("--out", options->out, "CSV file (target,estimator,K,mse,mean_ess)")->capture_default_str();
+      "estimator",
+      "posterior-mean estimator MSE against a 2^17-draw reference, and the time of one "
+      "estimator call with an MLP critic beside the sgemm rate");
+  command->add_option("--out", options->out, "CSV file (target,estimator,K,mse,mean_ess)")
+      ->capture_default_str();
   command->add_option("--plot", options->plot, "PNG plot of MSE against K (gnuplot)");
-  command->add_option("--draws", options->draws, "values of K")->delimiter(',')->capture_default_str();
+  command->add_option("--draws", options->draws, "values of K")
+      ->delimiter(',')
+      ->capture_default_str();
   command->add_option("--points", options->points, "points (x_t, t) per target")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   command->add_option("--repeats", options->repeats, "independent draw sets per K")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   command->add_option("--reference-log2", options->reference_log2, "log2 of the reference's draws")
       ->capture_default_str();
   command->add_option("--timing-calls", options->timing_calls, "estimator calls timed (median)")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   command->add_option("--seed", options->seed, "seed")->capture_default_str();
   command->add_flag("--skip-timing", options->skip_timing, "only the accuracy table");
   command->callback([options] { run_bench_estimator(*options); });

@@ -22,7 +22,8 @@ double measure_sgemm_gflops(int64_t n, int rounds) {
   for (int round = 0; round < rounds; ++round) {
     const auto start = std::chrono::steady_clock::now();
     at::mm_out(c, a, b);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     rates.push_back(2.0 * n * n * n / seconds * 1e-9);
   }
   std::sort(rates.begin(), rates.end());
@@ -52,17 +53,21 @@ struct BenchGemmOptions {
 void add_bench_gemm_command(CLI::App& bench) {
   auto options = std::make_shared<BenchGemmOptions>();
   CLI::App* command = bench.add_subcommand(
-      "gemm", "float32 GEMM rate through LibTorch (median over rounds) and the loaded BLAS library");
-  command->add_option("--sizes", options->sizes, "square matrix sizes")->delimiter(',')
+      "gemm",
+      "float32 GEMM rate through LibTorch (median over rounds) and the loaded BLAS library");
+  command->add_option("--sizes", options->sizes, "square matrix sizes")
+      ->delimiter(',')
       ->capture_default_str();
   command->add_option("--rounds", options->rounds, "rounds per size (the median is printed)")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   command->callback([options] {
     if (global_options().threads > 0) at::set_num_threads(global_options().threads);
     std::printf("threads %d\nblas %s\n", at::get_num_threads(), loaded_blas_library().c_str());
     std::printf("%8s %12s\n", "n", "GFLOP/s");
     for (int64_t n : options->sizes) {
-      std::printf("%8lld %12.1f\n", static_cast<long long>(n), measure_sgemm_gflops(n, options->rounds));
+      std::printf("%8lld %12.1f\n", static_cast<long long>(n),
+                  measure_sgemm_gflops(n, options->rounds));
       std::fflush(stdout);
     }
   });

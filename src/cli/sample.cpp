@@ -65,19 +65,23 @@ void run_sample(const SampleOptions& options) {
 
   at::Generator generator = flow::make_generator(options.seed);
   const auto start = std::chrono::steady_clock::now();
-  const flow::SamplerResult result =
-      flow::sample_probability_flow(*energies::energy_target(energy), flow::GaussianSource(), schedule,
-                                    options.samples, energy->dim(), torch::Tensor(), sampler, generator);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const flow::SamplerResult result = flow::sample_probability_flow(
+      *energies::energy_target(energy), flow::GaussianSource(), schedule, options.samples,
+      energy->dim(), torch::Tensor(), sampler, generator);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!torch::isfinite(result.samples).all().item<bool>())
-    throw Error("sampling diverged (non-finite samples); try more --mc draws or a larger --t-start");
+    throw Error(
+        "sampling diverged (non-finite samples); try more --mc draws or a larger --t-start");
   if (!options.out.empty()) write_csv(options.out, result.samples);
 
-  std::printf("energy %s  estimator %s (%s side)  %s, %lld steps from t = %g, K = %lld, %lld samples, seed %llu\n",
-              energy->name().c_str(), sampler.estimator.name().c_str(), options.side.c_str(),
-              options.method.c_str(), static_cast<long long>(options.steps), sampler.t_start,
-              static_cast<long long>(options.mc), static_cast<long long>(options.samples),
-              static_cast<unsigned long long>(options.seed));
+  std::printf(
+      "energy %s  estimator %s (%s side)  %s, %lld steps from t = %g, K = %lld, %lld samples, seed "
+      "%llu\n",
+      energy->name().c_str(), sampler.estimator.name().c_str(), options.side.c_str(),
+      options.method.c_str(), static_cast<long long>(options.steps), sampler.t_start,
+      static_cast<long long>(options.mc), static_cast<long long>(options.samples),
+      static_cast<unsigned long long>(options.seed));
   std::printf("energy_evaluations %lld\nmean_ess %.2f\nseconds %.2f\n",
               static_cast<long long>(result.evaluations), result.mean_ess, seconds);
   if (energy->has_exact_sampler()) {
@@ -97,25 +101,34 @@ void run_sample(const SampleOptions& options) {
 void add_sample_command(CLI::App& app) {
   auto options = std::make_shared<SampleOptions>();
   CLI::App* command = app.add_subcommand(
-      "sample", "sample an unnormalised density with the training-free flow sampler; prints W2 "
-                "to exact samples where they exist");
+      "sample",
+      "sample an unnormalised density with the training-free flow sampler; prints W2 "
+      "to exact samples where they exist");
   command->add_option("--energy", options->energy, std::string("energy: ") + energies::kEnergyNames)
       ->required();
-  command->add_option("--estimator", options->estimator,
-                      std::string("posterior-mean estimator: ") + flow::kEstimatorNames)
+  command
+      ->add_option("--estimator", options->estimator,
+                   std::string("posterior-mean estimator: ") + flow::kEstimatorNames)
       ->capture_default_str();
-  command->add_option("--side", options->side, "estimator side: noise | data")->capture_default_str();
-  command->add_option("--method", options->method, "ODE method: euler | heun")->capture_default_str();
+  command->add_option("--side", options->side, "estimator side: noise | data")
+      ->capture_default_str();
+  command->add_option("--method", options->method, "ODE method: euler | heun")
+      ->capture_default_str();
   command->add_option("--schedule", options->schedule, "flow | vp-cosine | vp-linear | ve")
       ->capture_default_str();
   command->add_option("--samples", options->samples, "number of samples N")
-      ->check(CLI::PositiveNumber)->capture_default_str();
-  command->add_option("--steps", options->steps, "ODE steps")->check(CLI::PositiveNumber)
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command->add_option("--steps", options->steps, "ODE steps")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   command->add_option("--mc", options->mc, "posterior draws K per sample and step")
-      ->check(CLI::PositiveNumber)->capture_default_str();
-  command->add_option("--t-start", options->t_start,
-                      "first time of the ODE, x = β x0 there (default: gmm40 0.01, toy2d 0.05, dw4 0.1)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command
+      ->add_option(
+          "--t-start", options->t_start,
+          "first time of the ODE, x = β x0 there (default: gmm40 0.01, toy2d 0.05, dw4 0.1)")
       ->check(CLI::Range(1e-6, 0.99));
   command->add_option("--seed", options->seed, "seed for every draw")->capture_default_str();
   command->add_option("--out", options->out, "CSV file for the samples (header x0,x1,...)");

@@ -1,12 +1,12 @@
 // The rfm program's sampling and benchmark commands: bad input gives one clear line and a non-zero
 // exit; a small sampling run writes the documented CSV.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 
 namespace {
 
@@ -45,7 +45,8 @@ TEST(CliSample, UnknownEstimatorIsOneClearLine) {
     const Outcome outcome = run(std::string("sample --energy gmm40 --estimator ") + bad);
     EXPECT_NE(outcome.exit_code, 0);
     EXPECT_EQ(count_lines(outcome.output), 1) << outcome.output;
-    EXPECT_NE(outcome.output.find("snis, eta0, eta1, eta=<x>, optimal-iso, optimal-diag"), std::string::npos)
+    EXPECT_NE(outcome.output.find("snis, eta0, eta1, eta=<x>, optimal-iso, optimal-diag"),
+              std::string::npos)
         << outcome.output;
   }
 }
@@ -59,7 +60,9 @@ TEST(CliSample, BadSideAndMethodAreRejected) {
 TEST(CliSample, WritesCsvAndPrintsW2) {
   const std::string path = ::testing::TempDir() + "rfm_sample_test.csv";
   const Outcome outcome =
-      run("sample --energy toy2d --estimator optimal-diag --samples 50 --steps 10 --mc 32 --seed 3 --out " + path);
+      run("sample --energy toy2d --estimator optimal-diag --samples 50 --steps 10 --mc 32 --seed 3 "
+          "--out " +
+          path);
   ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
   EXPECT_NE(outcome.output.find("w2 "), std::string::npos) << outcome.output;
   EXPECT_NE(outcome.output.find("energy_evaluations 16000"), std::string::npos) << outcome.output;
@@ -72,8 +75,11 @@ TEST(CliSample, WritesCsvAndPrintsW2) {
   EXPECT_EQ(rows, 50);
   // Same seed, same samples.
   const std::string second = ::testing::TempDir() + "rfm_sample_test2.csv";
-  ASSERT_EQ(run("sample --energy toy2d --estimator optimal-diag --samples 50 --steps 10 --mc 32 --seed 3 --out " + second)
-                .exit_code, 0);
+  ASSERT_EQ(run("sample --energy toy2d --estimator optimal-diag --samples 50 --steps 10 --mc 32 "
+                "--seed 3 --out " +
+                second)
+                .exit_code,
+            0);
   std::ifstream a(path), b(second);
   std::stringstream sa, sb;
   sa << a.rdbuf();

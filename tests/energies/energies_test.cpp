@@ -1,5 +1,7 @@
 // Energies (ALGORITHMS.md §5), the exact W2 metric on hand-solvable cases, and the training-free
 // sampler on a target whose law is known.
+#include "rfm/energies/energies.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -7,7 +9,6 @@
 #include <cmath>
 #include <numeric>
 
-#include "rfm/energies/energies.h"
 #include "rfm/energies/wasserstein.h"
 #include "rfm/flow/sampler.h"
 #include "rfm/util/error.h"
@@ -20,7 +21,8 @@ const auto kDouble = torch::TensorOptions().dtype(torch::kFloat64);
 TEST(Wasserstein, PermutedCopyIsAtDistanceZero) {
   at::Generator generator = flow::make_generator(1);
   const torch::Tensor a = at::randn({50, 3}, generator, kDouble);
-  const torch::Tensor b = a.index_select(0, at::randperm(50, generator, torch::TensorOptions().dtype(torch::kLong)));
+  const torch::Tensor b =
+      a.index_select(0, at::randperm(50, generator, torch::TensorOptions().dtype(torch::kLong)));
   EXPECT_NEAR(wasserstein2(a, b), 0.0, 1e-12);
 }
 
@@ -36,7 +38,8 @@ TEST(Wasserstein, TranslationCostsItsLength) {
   at::Generator generator = flow::make_generator(2);
   const torch::Tensor a = at::randn({200, 2}, generator, kDouble);
   const torch::Tensor shift = torch::tensor({3.0, -4.0}, kDouble);
-  const torch::Tensor b = (a + shift).index_select(0, at::randperm(200, generator, torch::TensorOptions().dtype(torch::kLong)));
+  const torch::Tensor b = (a + shift).index_select(
+      0, at::randperm(200, generator, torch::TensorOptions().dtype(torch::kLong)));
   EXPECT_NEAR(wasserstein2(a, b), 5.0, 1e-9);
 }
 
@@ -45,7 +48,8 @@ TEST(Wasserstein, OneDimensionalSetsMatchSortedOrder) {
   at::Generator generator = flow::make_generator(3);
   const torch::Tensor a = at::randn({300, 1}, generator, kDouble);
   const torch::Tensor b = at::rand({300, 1}, generator, kDouble) * 4 - 1;
-  const double sorted = std::sqrt((std::get<0>(a.sort(0)) - std::get<0>(b.sort(0))).pow(2).mean().item<double>());
+  const double sorted =
+      std::sqrt((std::get<0>(a.sort(0)) - std::get<0>(b.sort(0))).pow(2).mean().item<double>());
   EXPECT_NEAR(wasserstein2(a, b), sorted, 1e-10);
 }
 
@@ -54,7 +58,8 @@ TEST(Wasserstein, AssignmentMatchesBruteForce) {
   for (int trial = 0; trial < 20; ++trial) {
     const int64_t n = 6;
     const torch::Tensor random_cost = at::rand({n * n}, generator, kDouble);
-    std::vector<double> cost(random_cost.data_ptr<double>(), random_cost.data_ptr<double>() + n * n);
+    std::vector<double> cost(random_cost.data_ptr<double>(),
+                             random_cost.data_ptr<double>() + n * n);
     std::vector<int64_t> permutation(n);
     std::iota(permutation.begin(), permutation.end(), 0);
     double best = 1e300;
@@ -103,10 +108,12 @@ TEST(Energies, DoubleWellOnASquare) {
   // Side 4: the four edges sit at the offset (zero energy); the two diagonals at 4√2.
   const torch::Tensor square = torch::tensor({{0.0, 0.0, 4.0, 0.0, 4.0, 4.0, 0.0, 4.0}}, kDouble);
   const double s = 4 * std::sqrt(2.0) - 4;
-  EXPECT_NEAR(DoubleWell4().log_density(square).item<double>(), -2 * (0.9 * std::pow(s, 4) - 4 * s * s), 1e-10);
+  EXPECT_NEAR(DoubleWell4().log_density(square).item<double>(),
+              -2 * (0.9 * std::pow(s, 4) - 4 * s * s), 1e-10);
   // Invariant under translation and particle permutation.
   const torch::Tensor moved = torch::tensor({{5.0, 1.0, 1.0, 5.0, 1.0, 1.0, 5.0, 5.0}}, kDouble);
-  EXPECT_NEAR(DoubleWell4().log_density(moved).item<double>(), DoubleWell4().log_density(square).item<double>(), 1e-10);
+  EXPECT_NEAR(DoubleWell4().log_density(moved).item<double>(),
+              DoubleWell4().log_density(square).item<double>(), 1e-10);
 }
 
 TEST(Energies, TargetGradientMatchesFiniteDifferences) {
@@ -121,8 +128,10 @@ TEST(Energies, TargetGradientMatchesFiniteDifferences) {
       torch::Tensor step = torch::zeros({energy->dim()}, kDouble);
       step[j] = h;
       const torch::Tensor fd = (target->evaluate(points + step, torch::Tensor()).log_density -
-                                target->evaluate(points - step, torch::Tensor()).log_density) / (2 * h);
-      EXPECT_TRUE(torch::allclose(value.gradient.select(2, j), fd, 1e-5, 1e-5)) << name << " dim " << j;
+                                target->evaluate(points - step, torch::Tensor()).log_density) /
+                               (2 * h);
+      EXPECT_TRUE(torch::allclose(value.gradient.select(2, j), fd, 1e-5, 1e-5))
+          << name << " dim " << j;
     }
   }
 }
@@ -139,8 +148,10 @@ TEST(Energies, UnknownNameListsTheValidOnes) {
 TEST(Sampler, GaussianTargetIsSampledWithTheRightMoments) {
   // With a Gaussian target the optimal-diagonal estimator is nearly exact (once a few draws carry
   // weight), so the ODE transports N(0, I) onto N(m, diag v) up to the step error and the start
-  // x_{t0} = β x0 (the α x1 part is dropped: a mean bias of about α m = 0.05, variance α² v ≤ 0.02).
-  const torch::Tensor mean = torch::tensor({0.5, -0.5}, kDouble), variance = torch::tensor({0.5, 2.0}, kDouble);
+  // x_{t0} = β x0 (the α x1 part is dropped: a mean bias of about α m = 0.05, variance α² v ≤
+  // 0.02).
+  const torch::Tensor mean = torch::tensor({0.5, -0.5}, kDouble),
+                      variance = torch::tensor({0.5, 2.0}, kDouble);
   flow::DiagonalGaussianTarget target(mean, variance);
   flow::GaussianSource source;
   for (flow::OdeMethod method : {flow::OdeMethod::euler, flow::OdeMethod::heun}) {
@@ -151,8 +162,8 @@ TEST(Sampler, GaussianTargetIsSampledWithTheRightMoments) {
     options.estimator = flow::EstimatorOptions::parse("optimal-diag");
     options.estimator.num_draws = 256;
     at::Generator generator = flow::make_generator(8);
-    const flow::SamplerResult result =
-        flow::sample_probability_flow(target, source, flow::Schedule::flow(), 2000, 2, torch::Tensor(), options, generator);
+    const flow::SamplerResult result = flow::sample_probability_flow(
+        target, source, flow::Schedule::flow(), 2000, 2, torch::Tensor(), options, generator);
     EXPECT_TRUE(torch::allclose(result.samples.mean(0), mean, 0, 0.1)) << result.samples.mean(0);
     EXPECT_TRUE(torch::allclose(result.samples.var(0), variance, 0.12, 0)) << result.samples.var(0);
     const int64_t velocity_calls = method == flow::OdeMethod::euler ? 40 : 79;
@@ -168,8 +179,9 @@ TEST(Sampler, RingToyIsSampledCloseToExact) {
   options.estimator = flow::EstimatorOptions::parse("optimal-diag");
   options.estimator.num_draws = 256;
   at::Generator generator = flow::make_generator(9);
-  const auto result = flow::sample_probability_flow(*energy_target(energy), flow::GaussianSource(), flow::Schedule::flow(),
-                                                    500, 2, torch::Tensor(), options, generator);
+  const auto result = flow::sample_probability_flow(*energy_target(energy), flow::GaussianSource(),
+                                                    flow::Schedule::flow(), 500, 2, torch::Tensor(),
+                                                    options, generator);
   const double model = wasserstein2(result.samples, energy->sample(500, generator));
   const double exact = wasserstein2(energy->sample(500, generator), energy->sample(500, generator));
   EXPECT_LT(model, 2.0 * exact + 0.2) << "model " << model << " exact " << exact;
@@ -184,13 +196,18 @@ TEST(Sampler, DoubleWellPairDistancesSitInTheWells) {
   options.estimator = flow::EstimatorOptions::parse("optimal-diag");
   options.estimator.num_draws = 128;
   at::Generator generator = flow::make_generator(10);
-  const auto result = flow::sample_probability_flow(*energy_target(energy), flow::GaussianSource(), flow::Schedule::flow(),
-                                                    200, 8, torch::Tensor(), options, generator);
+  const auto result = flow::sample_probability_flow(*energy_target(energy), flow::GaussianSource(),
+                                                    flow::Schedule::flow(), 200, 8, torch::Tensor(),
+                                                    options, generator);
   const torch::Tensor particles = result.samples.view({200, 4, 2});
   const torch::Tensor distances = torch::cdist(particles, particles);
   const torch::Tensor pairs = torch::triu_indices(4, 4, 1);
-  const torch::Tensor d = distances.index({torch::indexing::Slice(), pairs[0], pairs[1]}).reshape(-1);
-  const double near_a_well = ((d - 2.51).abs().lt(1.0) | (d - 5.49).abs().lt(1.0)).to(torch::kFloat64).mean().item<double>();
+  const torch::Tensor d =
+      distances.index({torch::indexing::Slice(), pairs[0], pairs[1]}).reshape(-1);
+  const double near_a_well = ((d - 2.51).abs().lt(1.0) | (d - 5.49).abs().lt(1.0))
+                                 .to(torch::kFloat64)
+                                 .mean()
+                                 .item<double>();
   EXPECT_GT(near_a_well, 0.8);
 }
 

@@ -1,12 +1,13 @@
 // Posterior-mean estimators (ALGORITHMS.md §2) against closed forms and against the QNE and
 // iDEM/DQS targets computed independently on the same draws.
+#include "rfm/flow/estimators.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <cmath>
 
-#include "rfm/flow/estimators.h"
 #include "rfm/util/error.h"
 
 namespace rfm::flow {
@@ -79,7 +80,8 @@ TEST(Estimators, EveryEstimatorConvergesToTheGaussianPosteriorMean) {
         // μ1 is consistent with μ0 through §1.
         EXPECT_TRUE(torch::allclose(
             estimate.data_mean,
-            problem.schedule.data_from_noise(problem.x, estimate.noise_mean, problem.t), 1e-9, 1e-9));
+            problem.schedule.data_from_noise(problem.x, estimate.noise_mean, problem.t), 1e-9,
+            1e-9));
       }
       errors.push_back(error);
     }
@@ -93,19 +95,22 @@ TEST(Estimators, OptimalDiagonalHasNearZeroVarianceOnAGaussianTarget) {
   // For a Gaussian target s0 is linear in x0, so x0 + Λ s0 is constant at the plug-in Λ.
   GaussianProblem problem(16);
   for (EstimatorSide side : {EstimatorSide::noise, EstimatorSide::data}) {
-    EstimatorOptions optimal = EstimatorOptions::parse("optimal-diag"), snis = EstimatorOptions::parse("snis");
+    EstimatorOptions optimal = EstimatorOptions::parse("optimal-diag"),
+                     snis = EstimatorOptions::parse("snis");
     optimal.side = snis.side = side;
     optimal.num_draws = snis.num_draws = 256;
     double optimal_error = 0, snis_error = 0;
     for (int repeat = 0; repeat < 8; ++repeat) {
       at::Generator generator = make_generator(500 + repeat);
       const PosteriorDraws draws =
-          draw_posterior(problem.x, problem.t, 256, problem.schedule, problem.source, problem.target,
-                         torch::Tensor(), generator);
+          draw_posterior(problem.x, problem.t, 256, problem.schedule, problem.source,
+                         problem.target, torch::Tensor(), generator);
       optimal_error += mean_squared_error(
-          posterior_mean(draws, problem.x, problem.t, problem.schedule, optimal).noise_mean, problem.exact);
+          posterior_mean(draws, problem.x, problem.t, problem.schedule, optimal).noise_mean,
+          problem.exact);
       snis_error += mean_squared_error(
-          posterior_mean(draws, problem.x, problem.t, problem.schedule, snis).noise_mean, problem.exact);
+          posterior_mean(draws, problem.x, problem.t, problem.schedule, snis).noise_mean,
+          problem.exact);
     }
     EXPECT_LT(optimal_error / 8, 1e-5) << (side == EstimatorSide::noise ? "noise" : "data");
     EXPECT_LT(optimal_error, 1e-3 * snis_error);
@@ -115,11 +120,13 @@ TEST(Estimators, OptimalDiagonalHasNearZeroVarianceOnAGaussianTarget) {
   EstimatorOptions options = EstimatorOptions::parse("optimal-diag");
   options.side = EstimatorSide::noise;
   options.num_draws = 256;
-  const PosteriorMean estimate = estimate_posterior_mean(problem.x, problem.t, problem.schedule, problem.source,
-                                                         problem.target, torch::Tensor(), options, generator);
+  const PosteriorMean estimate =
+      estimate_posterior_mean(problem.x, problem.t, problem.schedule, problem.source,
+                              problem.target, torch::Tensor(), options, generator);
   const torch::Tensor a = problem.schedule.alpha(problem.t).unsqueeze(1);
   const torch::Tensor b = problem.schedule.beta(problem.t).unsqueeze(1);
-  const torch::Tensor posterior_variance = a * a * problem.variance / (a * a * problem.variance + b * b);
+  const torch::Tensor posterior_variance =
+      a * a * problem.variance / (a * a * problem.variance + b * b);
   EXPECT_TRUE(torch::allclose(estimate.coefficients, posterior_variance, 0.02, 0.02));
 }
 
@@ -139,7 +146,8 @@ TEST(Estimators, DataSideAndNoiseSideAgreeWithLambdaEqualToScaledC) {
     BoltzmannTarget target(wavy_critic, 0.3, /*tanh_latent=*/true);
     GaussianSource source;
     const Schedule schedule = Schedule::flow();
-    const PosteriorDraws draws = draw_posterior(x, t, 100, schedule, source, target, states, generator);
+    const PosteriorDraws draws =
+        draw_posterior(x, t, 100, schedule, source, target, states, generator);
     EstimatorOptions data_options = EstimatorOptions::parse("optimal-diag");
     data_options.side = EstimatorSide::data;
     const PosteriorMean data_side = posterior_mean(draws, x, t, schedule, data_options);
@@ -157,8 +165,8 @@ TEST(Estimators, DataSideAndNoiseSideAgreeWithLambdaEqualToScaledC) {
       fixed.side = EstimatorSide::noise;
       const torch::Tensor noise_mean = posterior_mean(draws, x, t, schedule, fixed).noise_mean;
       fixed.side = EstimatorSide::data;
-      EXPECT_TRUE(torch::allclose(posterior_mean(draws, x, t, schedule, fixed).noise_mean, noise_mean,
-                                  tolerance, tolerance))
+      EXPECT_TRUE(torch::allclose(posterior_mean(draws, x, t, schedule, fixed).noise_mean,
+                                  noise_mean, tolerance, tolerance))
           << "eta " << eta;
     }
   }
@@ -178,13 +186,15 @@ TEST(Estimators, EtaZeroIsTheQneNoiseTargetAndEtaOneTheDqsScoreTarget) {
   // clean actions a_k = (x − β ξ_k)/α, computed here directly from the critic.
   {
     const Schedule schedule = Schedule::vp_cosine();
-    const PosteriorDraws draws = draw_posterior(x, t, draws_per_point, schedule, source, target, states, generator);
+    const PosteriorDraws draws =
+        draw_posterior(x, t, draws_per_point, schedule, source, target, states, generator);
     const torch::Tensor xi = draws.noise;
-    const torch::Tensor a = schedule.alpha(t).view({-1, 1, 1}), b = schedule.beta(t).view({-1, 1, 1});
+    const torch::Tensor a = schedule.alpha(t).view({-1, 1, 1}),
+                        b = schedule.beta(t).view({-1, 1, 1});
     const torch::Tensor candidates = (x.unsqueeze(1) - b * xi) / a;
-    const torch::Tensor q = wavy_critic(states.repeat_interleave(draws_per_point, 0),
-                                        candidates.reshape({-1, 3}))
-                                .view({points, draws_per_point});
+    const torch::Tensor q =
+        wavy_critic(states.repeat_interleave(draws_per_point, 0), candidates.reshape({-1, 3}))
+            .view({points, draws_per_point});
     const torch::Tensor weights = torch::softmax(q / temperature, 1);
     const torch::Tensor qne_target = (weights.unsqueeze(-1) * xi).sum(1);
     EstimatorOptions eta0 = EstimatorOptions::parse("eta0");
@@ -201,13 +211,16 @@ TEST(Estimators, EtaZeroIsTheQneNoiseTargetAndEtaOneTheDqsScoreTarget) {
   // it is iDEM's Σ_k w_k ∇Q(x1_k)/λ.
   {
     const Schedule schedule = Schedule::ve_geometric();
-    const PosteriorDraws draws = draw_posterior(x, t, draws_per_point, schedule, source, target, states, generator);
+    const PosteriorDraws draws =
+        draw_posterior(x, t, draws_per_point, schedule, source, target, states, generator);
     const torch::Tensor sigma = schedule.beta(t).view({-1, 1, 1});
     const torch::Tensor x_leaf = x.clone().requires_grad_(true);
     const torch::Tensor shifted = x_leaf.unsqueeze(1) + sigma * (-draws.noise);
-    const torch::Tensor q = wavy_critic(states.repeat_interleave(draws_per_point, 0), shifted.reshape({-1, 3}))
-                                .view({points, draws_per_point});
-    const torch::Tensor log_mean_exp = torch::logsumexp(q / temperature, 1) - std::log(double(draws_per_point));
+    const torch::Tensor q =
+        wavy_critic(states.repeat_interleave(draws_per_point, 0), shifted.reshape({-1, 3}))
+            .view({points, draws_per_point});
+    const torch::Tensor log_mean_exp =
+        torch::logsumexp(q / temperature, 1) - std::log(double(draws_per_point));
     const torch::Tensor dqs_score = torch::autograd::grad({log_mean_exp.sum()}, {x_leaf})[0];
     const torch::Tensor idem_score = (draws.weights.unsqueeze(-1) * draws.target_gradient).sum(1);
     EXPECT_TRUE(torch::allclose(idem_score, dqs_score, 1e-10, 1e-10));
@@ -215,7 +228,8 @@ TEST(Estimators, EtaZeroIsTheQneNoiseTargetAndEtaOneTheDqsScoreTarget) {
     for (EstimatorSide side : {EstimatorSide::noise, EstimatorSide::data}) {
       eta1.side = side;
       const PosteriorMean estimate = posterior_mean(draws, x, t, schedule, eta1);
-      EXPECT_TRUE(torch::allclose(schedule.score_from_noise(estimate.noise_mean, t), dqs_score, 1e-8, 1e-8));
+      EXPECT_TRUE(torch::allclose(schedule.score_from_noise(estimate.noise_mean, t), dqs_score,
+                                  1e-8, 1e-8));
     }
   }
 }
@@ -243,8 +257,9 @@ TEST(Estimators, ControlVariatesNeedASmoothSource) {
   EXPECT_THROW(estimate_posterior_mean(problem.x, problem.t, problem.schedule, box, problem.target,
                                        torch::Tensor(), EstimatorOptions::parse("eta1"), generator),
                Error);
-  EXPECT_NO_THROW(estimate_posterior_mean(problem.x, problem.t, problem.schedule, box, problem.target,
-                                          torch::Tensor(), EstimatorOptions::parse("snis"), generator));
+  EXPECT_NO_THROW(estimate_posterior_mean(problem.x, problem.t, problem.schedule, box,
+                                          problem.target, torch::Tensor(),
+                                          EstimatorOptions::parse("snis"), generator));
 }
 
 }  // namespace

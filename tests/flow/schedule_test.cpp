@@ -1,9 +1,10 @@
 // Schedules (ALGORITHMS.md §1): boundary values, derivatives against finite differences, and the
 // round trips between the noise, data, velocity and score parameterisations.
+#include "rfm/flow/schedule.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "rfm/flow/schedule.h"
 #include "rfm/util/error.h"
 
 namespace rfm::flow {
@@ -13,7 +14,9 @@ std::vector<Schedule> all_schedules() {
   return {Schedule::flow(), Schedule::vp_cosine(), Schedule::vp_linear(), Schedule::ve_geometric()};
 }
 
-torch::Tensor scalar(double value) { return torch::full({1}, value, torch::kFloat64); }
+torch::Tensor scalar(double value) {
+  return torch::full({1}, value, torch::kFloat64);
+}
 
 TEST(Schedule, BoundaryValues) {
   for (const auto& schedule : all_schedules()) {
@@ -75,10 +78,13 @@ TEST(Schedule, ParameterisationRoundTrips) {
   for (const auto& schedule : all_schedules()) {
     SCOPED_TRACE(schedule.name());
     const torch::Tensor data_mean = schedule.data_from_noise(x, noise_mean, t);
-    EXPECT_TRUE(torch::allclose(schedule.noise_from_data(x, data_mean, t), noise_mean, 1e-10, 1e-10));
+    EXPECT_TRUE(
+        torch::allclose(schedule.noise_from_data(x, data_mean, t), noise_mean, 1e-10, 1e-10));
     const torch::Tensor velocity = schedule.velocity_from_noise(x, noise_mean, t);
-    EXPECT_TRUE(torch::allclose(schedule.velocity_from_data(x, data_mean, t), velocity, 1e-10, 1e-10));
-    EXPECT_TRUE(torch::allclose(schedule.noise_from_velocity(x, velocity, t), noise_mean, 1e-8, 1e-8));
+    EXPECT_TRUE(
+        torch::allclose(schedule.velocity_from_data(x, data_mean, t), velocity, 1e-10, 1e-10));
+    EXPECT_TRUE(
+        torch::allclose(schedule.noise_from_velocity(x, velocity, t), noise_mean, 1e-8, 1e-8));
     const torch::Tensor score = schedule.score_from_noise(noise_mean, t);
     EXPECT_TRUE(torch::allclose(schedule.noise_from_score(score, t), noise_mean, 1e-12, 1e-12));
   }

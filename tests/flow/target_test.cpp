@@ -37,9 +37,9 @@ TEST(Targets, BoltzmannGradientMatchesFiniteDifferencesWithConditionsRepeated) {
     ASSERT_EQ(value.log_density.sizes(), (std::vector<int64_t>{3, 5}));
     ASSERT_EQ(value.gradient.sizes(), (std::vector<int64_t>{3, 5, 1}));
     const double h = 1e-6;
-    const torch::Tensor fd =
-        (target.evaluate(points + h, states).log_density - target.evaluate(points - h, states).log_density) /
-        (2 * h);
+    const torch::Tensor fd = (target.evaluate(points + h, states).log_density -
+                              target.evaluate(points - h, states).log_density) /
+                             (2 * h);
     EXPECT_TRUE(torch::allclose(value.gradient.squeeze(-1), fd, 1e-5, 1e-5)) << "latent " << latent;
     // Each row's value uses its own state: compare with a direct evaluation.
     const torch::Tensor a = latent ? torch::tanh(points) : points;
@@ -65,9 +65,11 @@ TEST(Targets, TanhLatentPosteriorMeanMatchesQuadrature) {
   for (int i = 0; i < 4; ++i) {
     const double a = schedule.alpha(t[i]).item<double>(), b = schedule.beta(t[i]).item<double>();
     const torch::Tensor u = (x[i][0].item<double>() - b * grid) / a;
-    const torch::Tensor log_q = -0.5 * grid * grid +
-                                bimodal_critic(states[i].expand({grid.size(0), 1}), torch::tanh(u).unsqueeze(1)) / temperature +
-                                log_sech_squared(u);
+    const torch::Tensor log_q =
+        -0.5 * grid * grid +
+        bimodal_critic(states[i].expand({grid.size(0), 1}), torch::tanh(u).unsqueeze(1)) /
+            temperature +
+        log_sech_squared(u);
     const torch::Tensor q = torch::exp(log_q - log_q.max());
     exact[i] = (q * grid).sum() / q.sum();
   }
@@ -82,7 +84,8 @@ TEST(Targets, TanhLatentPosteriorMeanMatchesQuadrature) {
       at::Generator generator = make_generator(9);
       const PosteriorMean estimate =
           estimate_posterior_mean(x, t, schedule, source, target, states, options, generator);
-      EXPECT_TRUE(torch::allclose(estimate.noise_mean.squeeze(1), exact, 0, score_only ? 0.015 : 0.01))
+      EXPECT_TRUE(
+          torch::allclose(estimate.noise_mean.squeeze(1), exact, 0, score_only ? 0.015 : 0.01))
           << name << ": " << estimate.noise_mean.squeeze(1) << " vs " << exact;
       EXPECT_TRUE((estimate.ess > 100).all().item<bool>());
     }
@@ -91,8 +94,10 @@ TEST(Targets, TanhLatentPosteriorMeanMatchesQuadrature) {
 
 TEST(Targets, ShapeErrorsAreReported) {
   BoltzmannTarget target(bimodal_critic, 0.1, false);
-  EXPECT_THROW(target.evaluate(torch::zeros({3, 1}, kDouble), torch::zeros({3, 1}, kDouble)), Error);
-  EXPECT_THROW(target.evaluate(torch::zeros({3, 2, 1}, kDouble), torch::zeros({4, 1}, kDouble)), Error);
+  EXPECT_THROW(target.evaluate(torch::zeros({3, 1}, kDouble), torch::zeros({3, 1}, kDouble)),
+               Error);
+  EXPECT_THROW(target.evaluate(torch::zeros({3, 2, 1}, kDouble), torch::zeros({4, 1}, kDouble)),
+               Error);
 }
 
 }  // namespace

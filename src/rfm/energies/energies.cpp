@@ -12,7 +12,8 @@ namespace {
 constexpr double kLogTwoPi = 1.8378770664093454836;
 constexpr double kPi = 3.14159265358979323846;
 
-// log of an equal-weight isotropic Gaussian mixture at rows x [N, d]: logsumexp_k log N(x; m_k, s² I) − log M.
+// log of an equal-weight isotropic Gaussian mixture at rows x [N, d]: logsumexp_k log N(x; m_k, s²
+// I) − log M.
 torch::Tensor mixture_log_density(const torch::Tensor& x, const torch::Tensor& means, double std) {
   const int64_t d = x.size(1);
   // ‖x − m_k‖² = ‖x‖² − 2 x·m_k + ‖m_k‖² through one GEMM: no [N, M, d] intermediate.
@@ -25,9 +26,11 @@ torch::Tensor mixture_log_density(const torch::Tensor& x, const torch::Tensor& m
 }
 
 // Exact mixture draws: a uniform component index, then its Gaussian.
-torch::Tensor mixture_sample(int64_t n, const torch::Tensor& means, double std, at::Generator& generator) {
+torch::Tensor mixture_sample(int64_t n, const torch::Tensor& means, double std,
+                             at::Generator& generator) {
   const auto options = torch::TensorOptions().dtype(torch::kFloat64);
-  const torch::Tensor component = at::randint(means.size(0), {n}, generator, options.dtype(torch::kLong));
+  const torch::Tensor component =
+      at::randint(means.size(0), {n}, generator, options.dtype(torch::kLong));
   return means.index_select(0, component) + std * at::randn({n, means.size(1)}, generator, options);
 }
 }  // namespace
@@ -39,11 +42,14 @@ torch::Tensor Energy::sample(int64_t, at::Generator&) const {
 Gmm40::Gmm40() : std_(std::log1p(std::exp(1.0))) {
   // iDEM: torch.manual_seed(0); means = (rand(40, 2) − 0.5) · 2 · 40 in float32.
   at::Generator generator = at::detail::createCPUGenerator(0);
-  means_ = ((at::rand({40, 2}, generator, torch::TensorOptions().dtype(torch::kFloat32)) - 0.5) * 80)
-               .to(torch::kFloat64);
+  means_ =
+      ((at::rand({40, 2}, generator, torch::TensorOptions().dtype(torch::kFloat32)) - 0.5) * 80)
+          .to(torch::kFloat64);
 }
 
-torch::Tensor Gmm40::log_density(const torch::Tensor& x) const { return mixture_log_density(x, means_, std_); }
+torch::Tensor Gmm40::log_density(const torch::Tensor& x) const {
+  return mixture_log_density(x, means_, std_);
+}
 
 torch::Tensor Gmm40::sample(int64_t num_samples, at::Generator& generator) const {
   return mixture_sample(num_samples, means_, std_, generator);
@@ -65,7 +71,8 @@ torch::Tensor DoubleWell4::log_density(const torch::Tensor& x) const {
 }
 
 GaussianRing::GaussianRing() {
-  const torch::Tensor angle = torch::arange(8, torch::TensorOptions().dtype(torch::kFloat64)) * (2 * kPi / 8);
+  const torch::Tensor angle =
+      torch::arange(8, torch::TensorOptions().dtype(torch::kFloat64)) * (2 * kPi / 8);
   means_ = 5.0 * torch::stack({torch::cos(angle), torch::sin(angle)}, 1);
 }
 
@@ -86,7 +93,9 @@ std::shared_ptr<Energy> make_energy(const std::string& name) {
 
 std::shared_ptr<flow::LogDensity> energy_target(std::shared_ptr<const Energy> energy) {
   return std::make_shared<flow::AutogradLogDensity>(
-      [energy](const torch::Tensor& points, const torch::Tensor&) { return energy->log_density(points); });
+      [energy](const torch::Tensor& points, const torch::Tensor&) {
+        return energy->log_density(points);
+      });
 }
 
 }  // namespace rfm::energies

@@ -12,8 +12,8 @@ std::vector<int64_t> optimal_assignment(const std::vector<double>& cost, int64_t
   if (static_cast<int64_t>(cost.size()) != n * n) throw Error("assignment cost must be n × n");
   const double infinity = std::numeric_limits<double>::infinity();
   // Potentials u (rows), v (columns) keep reduced costs c(i, j) − u_i − v_j ≥ 0; rows are added one
-  // at a time and matched along a shortest augmenting path (Dijkstra on reduced costs). Index 0 is a
-  // virtual column; rows and columns are 1-based inside.
+  // at a time and matched along a shortest augmenting path (Dijkstra on reduced costs). Index 0 is
+  // a virtual column; rows and columns are 1-based inside.
   std::vector<double> u(n + 1, 0.0), v(n + 1, 0.0), min_reduced(n + 1);
   std::vector<int64_t> row_of_column(n + 1, 0), previous_column(n + 1, 0);
   std::vector<char> visited(n + 1);
@@ -71,8 +71,7 @@ double wasserstein2(const torch::Tensor& a, const torch::Tensor& b) {
   if (n == 0) return 0.0;
   const torch::Tensor a64 = a.to(torch::kFloat64), b64 = b.to(torch::kFloat64);
   // Squared Euclidean costs, computed directly (no ‖a‖² + ‖b‖² − 2ab cancellation).
-  const torch::Tensor squared =
-      (a64.unsqueeze(1) - b64.unsqueeze(0)).pow(2).sum(-1).contiguous();
+  const torch::Tensor squared = (a64.unsqueeze(1) - b64.unsqueeze(0)).pow(2).sum(-1).contiguous();
   std::vector<double> cost(squared.data_ptr<double>(), squared.data_ptr<double>() + n * n);
   const std::vector<int64_t> assignment = optimal_assignment(cost, n);
   double total = 0;

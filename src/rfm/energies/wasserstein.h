@@ -1,5 +1,6 @@
 // Exact 2-Wasserstein distance between equal-size point sets by optimal assignment (the Hungarian
-// algorithm with potentials, O(n³)), as in iDEM's metric: W2 = sqrt(min_σ (1/n) Σ_i ‖a_i − b_σ(i)‖²).
+// algorithm with potentials, O(n³)), as in iDEM's metric: W2 = sqrt(min_σ (1/n) Σ_i ‖a_i −
+// b_σ(i)‖²).
 #pragma once
 
 #include <torch/types.h>

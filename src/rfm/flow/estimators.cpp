@@ -20,8 +20,8 @@ EstimatorOptions EstimatorOptions::parse(const std::string& spec) {
     char* end = nullptr;
     const double eta = std::strtod(begin, &end);
     if (end == begin || *end != '\0' || !std::isfinite(eta))
-      throw Error("bad estimator '" + spec + "': eta=<x> needs a finite number (valid: " +
-                  kEstimatorNames + ")");
+      throw Error("bad estimator '" + spec +
+                  "': eta=<x> needs a finite number (valid: " + kEstimatorNames + ")");
     options.kind = EstimatorKind::fixed_eta;
     options.eta = eta;
   } else if (spec == "optimal-iso") {
@@ -36,13 +36,16 @@ EstimatorOptions EstimatorOptions::parse(const std::string& spec) {
 
 std::string EstimatorOptions::name() const {
   switch (kind) {
-    case EstimatorKind::snis: return "snis";
+    case EstimatorKind::snis:
+      return "snis";
     case EstimatorKind::fixed_eta:
       if (eta == 0.0) return "eta0";
       if (eta == 1.0) return "eta1";
       return "eta=" + std::to_string(eta);
-    case EstimatorKind::optimal_isotropic: return "optimal-iso";
-    case EstimatorKind::optimal_diagonal: return "optimal-diag";
+    case EstimatorKind::optimal_isotropic:
+      return "optimal-iso";
+    case EstimatorKind::optimal_diagonal:
+      return "optimal-diag";
   }
   return "?";
 }
@@ -76,7 +79,9 @@ torch::Tensor plug_in_coefficients(const torch::Tensor& values, const torch::Ten
     numerator = numerator.sum(-1, /*keepdim=*/true);
     denominator = denominator.sum(-1, /*keepdim=*/true);
   }
-  return (-numerator / (denominator + ridge)).clamp(-clip, clip).expand({values.size(0), values.size(2)});
+  return (-numerator / (denominator + ridge))
+      .clamp(-clip, clip)
+      .expand({values.size(0), values.size(2)});
 }
 
 // The noise-side coefficient for the data-side c (and back): Λ = (α/β)² c.
@@ -109,9 +114,10 @@ PosteriorDraws weigh_posterior_draws(const torch::Tensor& x_t, const torch::Tens
   // §2: log ω = log p0(x0) + log p1(x1) − log r(x0); with r = p0 only log p1 remains.
   draws.log_weights = draws.target_log_density;
   if (proposal != nullptr && proposal != &source)
-    draws.log_weights = draws.log_weights + source.log_density(noise_draws) -
-                        proposal->log_density(noise_draws);
-  draws.log_weights = torch::nan_to_num(draws.log_weights, -std::numeric_limits<double>::infinity());
+    draws.log_weights =
+        draws.log_weights + source.log_density(noise_draws) - proposal->log_density(noise_draws);
+  draws.log_weights =
+      torch::nan_to_num(draws.log_weights, -std::numeric_limits<double>::infinity());
   // §2: w = softmax(log ω), max subtracted (softmax does it).
   draws.weights = torch::softmax(draws.log_weights, 1);
   // §2: Langevin–Stein scores s0 = ∇log p0(x0) − (β/α) ∇log p1(x1), s1 = −(α/β) s0.
@@ -143,7 +149,8 @@ PosteriorMean posterior_mean_noise_side_with(const PosteriorDraws& draws, const 
   result.coefficients = noise_coefficients.to(x_t.dtype()).expand_as(x_t);
   result.noise_coefficients = result.coefficients;
   // §2: μ̂0(Λ) = Σ_k w_k (x0_k + Λ s0_k) = Σ w x0 + Λ ⊙ Σ w s0.
-  result.noise_mean = (w * draws.noise).sum(1) + result.coefficients * (w * draws.noise_score).sum(1);
+  result.noise_mean =
+      (w * draws.noise).sum(1) + result.coefficients * (w * draws.noise_score).sum(1);
   // §1: μ1 = (x − β μ0)/α.
   result.data_mean = schedule.data_from_noise(x_t, result.noise_mean, t);
   result.ess = effective_sample_size(draws.weights);
@@ -174,7 +181,8 @@ PosteriorMean posterior_mean_noise_side(const PosteriorDraws& draws, const torch
                                         const EstimatorOptions& options) {
   switch (options.kind) {
     case EstimatorKind::snis:
-      return posterior_mean_noise_side_with(draws, x_t, t, schedule, torch::zeros({1}, x_t.options()));
+      return posterior_mean_noise_side_with(draws, x_t, t, schedule,
+                                            torch::zeros({1}, x_t.options()));
     case EstimatorKind::fixed_eta:
       return posterior_mean_noise_side_with(draws, x_t, t, schedule,
                                             torch::full({1}, options.eta, x_t.options()));
@@ -195,7 +203,8 @@ PosteriorMean posterior_mean_data_side(const PosteriorDraws& draws, const torch:
                                        const EstimatorOptions& options) {
   switch (options.kind) {
     case EstimatorKind::snis:
-      return posterior_mean_data_side_with(draws, x_t, t, schedule, torch::zeros({1}, x_t.options()));
+      return posterior_mean_data_side_with(draws, x_t, t, schedule,
+                                           torch::zeros({1}, x_t.options()));
     case EstimatorKind::fixed_eta:
       // §2: Λ = η I is c = η (β/α)².
       return posterior_mean_data_side_with(draws, x_t, t, schedule,

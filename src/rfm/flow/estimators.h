@@ -14,14 +14,15 @@
 namespace rfm::flow {
 
 enum class EstimatorKind {
-  snis,              // Σ w x0 (no control variate)
-  fixed_eta,         // Λ = η I: η = 0 QNE/noise expectation, η = 1 iDEM/DQS score expectation
-  optimal_isotropic, // plug-in variance-optimal η, one per point
-  optimal_diagonal,  // plug-in variance-optimal Λ = diag(Λ_j), per point and dimension
+  snis,               // Σ w x0 (no control variate)
+  fixed_eta,          // Λ = η I: η = 0 QNE/noise expectation, η = 1 iDEM/DQS score expectation
+  optimal_isotropic,  // plug-in variance-optimal η, one per point
+  optimal_diagonal,   // plug-in variance-optimal Λ = diag(Λ_j), per point and dimension
 };
 enum class EstimatorSide { noise, data };
 
-inline constexpr const char* kEstimatorNames = "snis, eta0, eta1, eta=<x>, optimal-iso, optimal-diag";
+inline constexpr const char* kEstimatorNames =
+    "snis, eta0, eta1, eta=<x>, optimal-iso, optimal-diag";
 
 struct EstimatorOptions {
   EstimatorKind kind = EstimatorKind::optimal_diagonal;
@@ -30,8 +31,8 @@ struct EstimatorOptions {
   double eta = 0.0;
   EstimatorSide side = EstimatorSide::data;  // the authors' code runs the data side
   double ridge = 1e-4;                       // added to the plug-in denominator
-  double clip = 2.0;                         // |Λ_j| ≤ clip (noise side), |c_j| ≤ clip (data side)
-  int64_t num_draws = 100;                   // K
+  double clip = 2.0;        // |Λ_j| ≤ clip (noise side), |c_j| ≤ clip (data side)
+  int64_t num_draws = 100;  // K
 
   // snis | eta0 | eta1 | eta=<x> | optimal-iso | optimal-diag; other fields keep their defaults.
   // Anything else throws rfm::Error listing the valid names.
@@ -44,12 +45,12 @@ EstimatorSide parse_estimator_side(const std::string& name);
 
 // The K weighted draws behind every estimator, for B points (§2).
 struct PosteriorDraws {
-  torch::Tensor noise;         // x0_k [B, K, d], drawn from the proposal
-  torch::Tensor data;          // x1_k = (x − β x0_k)/α [B, K, d]
-  torch::Tensor log_weights;   // log ω_k = log p0(x0_k) + log p1(x1_k) − log r(x0_k) [B, K]
-  torch::Tensor weights;       // w = softmax(log ω) over k [B, K]
-  torch::Tensor noise_score;   // s0_k = ∇log p0(x0_k) − (β/α) ∇log p1(x1_k) [B, K, d]
-  torch::Tensor data_score;    // s1_k = ∇log p1(x1_k) − (α/β) ∇log p0(x0_k) = −(α/β) s0_k
+  torch::Tensor noise;        // x0_k [B, K, d], drawn from the proposal
+  torch::Tensor data;         // x1_k = (x − β x0_k)/α [B, K, d]
+  torch::Tensor log_weights;  // log ω_k = log p0(x0_k) + log p1(x1_k) − log r(x0_k) [B, K]
+  torch::Tensor weights;      // w = softmax(log ω) over k [B, K]
+  torch::Tensor noise_score;  // s0_k = ∇log p0(x0_k) − (β/α) ∇log p1(x1_k) [B, K, d]
+  torch::Tensor data_score;  // s1_k = ∇log p1(x1_k) − (α/β) ∇log p0(x0_k) = −(α/β) s0_k
   torch::Tensor target_log_density;  // log p1(x1_k) [B, K]
   torch::Tensor target_gradient;     // ∇ log p1(x1_k) [B, K, d]
 };
@@ -61,7 +62,7 @@ struct PosteriorMean {
   torch::Tensor coefficients;        // [B, d]: Λ on the noise side, c on the data side
   torch::Tensor noise_coefficients;  // the equivalent noise-side Λ = (α/β)² c [B, d]
   EstimatorSide side = EstimatorSide::noise;
-  int64_t evaluations = 0;           // target evaluations (B·K)
+  int64_t evaluations = 0;  // target evaluations (B·K)
 };
 
 // Weigh given proposal draws x0 [B, K, d] for points x_t [B, d] at times t [B]: one batched target

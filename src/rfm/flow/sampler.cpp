@@ -28,8 +28,8 @@ torch::Tensor estimated_velocity(const torch::Tensor& x, const torch::Tensor& t,
 
 SamplerResult sample_probability_flow(const LogDensity& target, const Source& source,
                                       const Schedule& schedule, int64_t num_samples, int64_t dim,
-                                      const torch::Tensor& conditions, const SamplerOptions& options,
-                                      at::Generator& generator) {
+                                      const torch::Tensor& conditions,
+                                      const SamplerOptions& options, at::Generator& generator) {
   if (options.steps < 1) throw Error("the sampler needs at least one step");
   if (!(options.t_start > 0 && options.t_start < options.t_end && options.t_end <= 1))
     throw Error("the sampler needs 0 < t_start < t_end <= 1");
@@ -45,10 +45,10 @@ SamplerResult sample_probability_flow(const LogDensity& target, const Source& so
       const int64_t end = std::min(num_samples, begin + chunk);
       PosteriorMean diagnostics;
       const torch::Tensor t = torch::full({end - begin}, time, tensor_options);
-      velocity.slice(0, begin, end) = estimated_velocity(
-          x.slice(0, begin, end), t, schedule, source, target,
-          conditions.defined() ? conditions.slice(0, begin, end) : conditions, options.estimator,
-          generator, &diagnostics);
+      velocity.slice(0, begin, end) =
+          estimated_velocity(x.slice(0, begin, end), t, schedule, source, target,
+                             conditions.defined() ? conditions.slice(0, begin, end) : conditions,
+                             options.estimator, generator, &diagnostics);
       result.evaluations += diagnostics.evaluations;
       ess_total += diagnostics.ess.sum().item<double>();
     }

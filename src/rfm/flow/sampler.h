@@ -1,5 +1,6 @@
-// Training-free sampling (ALGORITHMS.md §5): integrate the probability-flow ODE dx/dt = v(x, t) from
-// t_start to t_end, with v = α' μ̂1 + β' μ̂0 computed by a posterior-mean estimator at every step.
+// Training-free sampling (ALGORITHMS.md §5): integrate the probability-flow ODE dx/dt = v(x, t)
+// from t_start to t_end, with v = α' μ̂1 + β' μ̂0 computed by a posterior-mean estimator at every
+// step.
 #pragma once
 
 #include <torch/types.h>
@@ -15,10 +16,10 @@ enum class OdeMethod { euler, heun };
 OdeMethod parse_ode_method(const std::string& name);
 
 struct SamplerOptions {
-  int64_t steps = 100;         // ODE steps on a uniform time grid
+  int64_t steps = 100;  // ODE steps on a uniform time grid
   OdeMethod method = OdeMethod::euler;
-  double t_start = 0.01;       // x starts at β(t_start) x0, x0 ~ source (α x1 dropped)
-  double t_end = 1.0;          // the last step lands here (the velocity is never evaluated at t_end)
+  double t_start = 0.01;  // x starts at β(t_start) x0, x0 ~ source (α x1 dropped)
+  double t_end = 1.0;     // the last step lands here (the velocity is never evaluated at t_end)
   EstimatorOptions estimator;  // K = estimator.num_draws per point and evaluation
   // Points per estimator call: keeps the B·K-row tensors small enough to be reused by the allocator
   // instead of being mapped and faulted in afresh at every step (same draws' law, faster).
@@ -26,9 +27,9 @@ struct SamplerOptions {
 };
 
 struct SamplerResult {
-  torch::Tensor samples;     // [N, d] at t_end
-  int64_t evaluations = 0;   // target log-density (and gradient) evaluations, N·K per velocity
-  double mean_ess = 0.0;     // ESS averaged over points and velocity evaluations
+  torch::Tensor samples;    // [N, d] at t_end
+  int64_t evaluations = 0;  // target log-density (and gradient) evaluations, N·K per velocity
+  double mean_ess = 0.0;    // ESS averaged over points and velocity evaluations
 };
 
 // The velocity at points x [B, d], times t [B] from one estimator call (§1: v = α' μ1 + β' μ0).
@@ -41,7 +42,7 @@ torch::Tensor estimated_velocity(const torch::Tensor& x, const torch::Tensor& t,
 // Draw N samples of dimension d from the target (conditions [N, c] or undefined).
 SamplerResult sample_probability_flow(const LogDensity& target, const Source& source,
                                       const Schedule& schedule, int64_t num_samples, int64_t dim,
-                                      const torch::Tensor& conditions, const SamplerOptions& options,
-                                      at::Generator& generator);
+                                      const torch::Tensor& conditions,
+                                      const SamplerOptions& options, at::Generator& generator);
 
 }  // namespace rfm::flow

@@ -16,8 +16,12 @@ torch::Tensor expand_time(const torch::Tensor& t, const torch::Tensor& like) {
   return out;
 }
 
-Schedule Schedule::flow() { return Schedule(ScheduleKind::flow, 0, 0); }
-Schedule Schedule::vp_cosine(double offset) { return Schedule(ScheduleKind::vp_cosine, offset, 0); }
+Schedule Schedule::flow() {
+  return Schedule(ScheduleKind::flow, 0, 0);
+}
+Schedule Schedule::vp_cosine(double offset) {
+  return Schedule(ScheduleKind::vp_cosine, offset, 0);
+}
 Schedule Schedule::vp_linear(double beta_min, double beta_max) {
   return Schedule(ScheduleKind::vp_linear, beta_min, beta_max);
 }
@@ -37,10 +41,14 @@ Schedule Schedule::parse(const std::string& name) {
 
 std::string Schedule::name() const {
   switch (kind_) {
-    case ScheduleKind::flow: return "flow";
-    case ScheduleKind::vp_cosine: return "vp-cosine";
-    case ScheduleKind::vp_linear: return "vp-linear";
-    case ScheduleKind::ve_geometric: return "ve";
+    case ScheduleKind::flow:
+      return "flow";
+    case ScheduleKind::vp_cosine:
+      return "vp-cosine";
+    case ScheduleKind::vp_linear:
+      return "vp-linear";
+    case ScheduleKind::ve_geometric:
+      return "ve";
   }
   return "?";
 }
@@ -48,9 +56,11 @@ std::string Schedule::name() const {
 // §1 table: α_t per schedule.
 torch::Tensor Schedule::alpha(const torch::Tensor& t) const {
   switch (kind_) {
-    case ScheduleKind::flow: return t.clone();
+    case ScheduleKind::flow:
+      return t.clone();
     case ScheduleKind::vp_cosine: {
-      // α = cos(φ(t)) / cos(φ_0), φ(t) = ((1 − t) + s)/(1 + s) · π/2; clamp guards round-off at t = 0.
+      // α = cos(φ(t)) / cos(φ_0), φ(t) = ((1 − t) + s)/(1 + s) · π/2; clamp guards round-off at t =
+      // 0.
       const double s = p0_, scale = 0.5 * kPi / (1 + s), c0 = std::cos(s * scale);
       return (torch::cos(((1 - t) + s) * scale) / c0).clamp(0, 1);
     }
@@ -59,14 +69,16 @@ torch::Tensor Schedule::alpha(const torch::Tensor& t) const {
       const torch::Tensor tau = 1 - t;
       return torch::exp(-0.5 * (p0_ * tau + 0.5 * (p1_ - p0_) * tau * tau));
     }
-    case ScheduleKind::ve_geometric: return torch::ones_like(t);
+    case ScheduleKind::ve_geometric:
+      return torch::ones_like(t);
   }
   return t;
 }
 
 torch::Tensor Schedule::beta(const torch::Tensor& t) const {
   switch (kind_) {
-    case ScheduleKind::flow: return 1 - t;
+    case ScheduleKind::flow:
+      return 1 - t;
     case ScheduleKind::vp_cosine:
     case ScheduleKind::vp_linear: {
       const torch::Tensor a = alpha(t);
@@ -81,7 +93,8 @@ torch::Tensor Schedule::beta(const torch::Tensor& t) const {
 
 torch::Tensor Schedule::alpha_derivative(const torch::Tensor& t) const {
   switch (kind_) {
-    case ScheduleKind::flow: return torch::ones_like(t);
+    case ScheduleKind::flow:
+      return torch::ones_like(t);
     case ScheduleKind::vp_cosine: {
       const double s = p0_, scale = 0.5 * kPi / (1 + s), c0 = std::cos(s * scale);
       return torch::sin(((1 - t) + s) * scale) * (scale / c0);
@@ -91,19 +104,22 @@ torch::Tensor Schedule::alpha_derivative(const torch::Tensor& t) const {
       const torch::Tensor tau = 1 - t;
       return 0.5 * (p0_ + (p1_ - p0_) * tau) * alpha(t);
     }
-    case ScheduleKind::ve_geometric: return torch::zeros_like(t);
+    case ScheduleKind::ve_geometric:
+      return torch::zeros_like(t);
   }
   return t;
 }
 
 torch::Tensor Schedule::beta_derivative(const torch::Tensor& t) const {
   switch (kind_) {
-    case ScheduleKind::flow: return -torch::ones_like(t);
+    case ScheduleKind::flow:
+      return -torch::ones_like(t);
     case ScheduleKind::vp_cosine:
     case ScheduleKind::vp_linear:
       // β = sqrt(1 − α²) ⇒ β' = −α α'/β (infinite at t = 1).
       return -alpha(t) * alpha_derivative(t) / beta(t);
-    case ScheduleKind::ve_geometric: return beta(t) * std::log(p0_ / p1_);
+    case ScheduleKind::ve_geometric:
+      return beta(t) * std::log(p0_ / p1_);
   }
   return t;
 }

@@ -13,9 +13,13 @@ namespace {
 constexpr double kLogTwoPi = 1.8378770664093454836;
 }
 
-at::Generator make_generator(std::uint64_t seed) { return at::detail::createCPUGenerator(seed); }
+at::Generator make_generator(std::uint64_t seed) {
+  return at::detail::createCPUGenerator(seed);
+}
 
-std::shared_ptr<Source> standard_gaussian_source() { return std::make_shared<GaussianSource>(1.0); }
+std::shared_ptr<Source> standard_gaussian_source() {
+  return std::make_shared<GaussianSource>(1.0);
+}
 
 GaussianSource::GaussianSource(double scale) : scale_(scale) {
   if (!(scale > 0)) throw Error("Gaussian source needs a positive scale");
@@ -32,7 +36,9 @@ torch::Tensor GaussianSource::log_density(const torch::Tensor& x) const {
   return -0.5 * (x * x).sum(-1) / (scale_ * scale_) - d * (0.5 * kLogTwoPi + std::log(scale_));
 }
 
-torch::Tensor GaussianSource::score(const torch::Tensor& x) const { return -x / (scale_ * scale_); }
+torch::Tensor GaussianSource::score(const torch::Tensor& x) const {
+  return -x / (scale_ * scale_);
+}
 
 std::string GaussianSource::name() const {
   return scale_ == 1.0 ? "gaussian" : "gaussian(scale=" + std::to_string(scale_) + ")";
@@ -54,7 +60,9 @@ torch::Tensor UniformBoxSource::log_density(const torch::Tensor& x) const {
                       torch::full({}, -std::numeric_limits<double>::infinity(), x.options()));
 }
 
-torch::Tensor UniformBoxSource::score(const torch::Tensor& x) const { return torch::zeros_like(x); }
+torch::Tensor UniformBoxSource::score(const torch::Tensor& x) const {
+  return torch::zeros_like(x);
+}
 
 std::string UniformBoxSource::name() const {
   return "uniform[" + std::to_string(lower_) + "," + std::to_string(upper_) + "]";

@@ -20,8 +20,8 @@ class Source {
   // ∇ log p0(x), same shape as x.
   virtual torch::Tensor score(const torch::Tensor& x) const = 0;
   virtual std::string name() const = 0;
-  // Whether the Langevin–Stein identity E_q0[s0] = 0 holds (score defined everywhere, boundary terms
-  // vanish): true for Gaussians, false for the uniform box (use SNIS there).
+  // Whether the Langevin–Stein identity E_q0[s0] = 0 holds (score defined everywhere, boundary
+  // terms vanish): true for Gaussians, false for the uniform box (use SNIS there).
   virtual bool supports_control_variates() const { return true; }
 };
 

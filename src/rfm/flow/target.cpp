@@ -25,8 +25,9 @@ LogDensityEvaluation AutogradLogDensity::evaluate(const torch::Tensor& points,
   if (conditions.defined()) {
     if (conditions.dim() != 2 || conditions.size(0) != batch)
       throw Error("conditions must have shape [B, c] matching the points' batch");
-    rows_conditions =
-        conditions.unsqueeze(1).expand({batch, draws, conditions.size(1)}).reshape({batch * draws, -1});
+    rows_conditions = conditions.unsqueeze(1)
+                          .expand({batch, draws, conditions.size(1)})
+                          .reshape({batch * draws, -1});
   }
   c10::AutoGradMode enable_grad(true);
   torch::Tensor rows = points.detach().reshape({batch * draws, dim}).requires_grad_(true);
