@@ -35,8 +35,7 @@ double env_rate(envs::Env& env, int steps, Rng& rng) {
   env.reset(observation);
   Clock::duration stepping{};
   for (int i = 0; i < steps; ++i) {
-    for (int j = 0; j < spec.action_size; ++j)
-      action[j] = rng.uniform(spec.action_lower[j], spec.action_upper[j]);
+    envs::draw_uniform_action(spec, rng, action);
     const auto start = Clock::now();
     const auto outcome = env.step(action, observation);
     stepping += Clock::now() - start;

@@ -43,9 +43,7 @@ void run_rollout(const RolloutOptions& options) {
     const auto start = std::chrono::steady_clock::now();
     env->reset(observation);
     for (bool done = false; !done; ++steps) {
-      if (random_policy)
-        for (int i = 0; i < spec.action_size; ++i)
-          action[i] = policy_rng.uniform(spec.action_lower[i], spec.action_upper[i]);
+      if (random_policy) envs::draw_uniform_action(spec, policy_rng, action);
       const auto outcome = env->step(action, observation);
       episode_return += outcome.reward;
       done = outcome.terminal || outcome.truncated;

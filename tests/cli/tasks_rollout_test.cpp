@@ -9,6 +9,15 @@
 namespace rfm::test {
 namespace {
 
+// The per-episode lines of a rollout up to " over": the returns, without the timing-dependent rates.
+std::string episode_returns(const std::string& output) {
+  std::string kept;
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("episode", 0) == 0) kept += line.substr(0, line.find(" over")) + "\n";
+  return kept;
+}
+
 TEST(CliTasks, ListsEveryTaskWithSizes) {
   const auto result = run_rfm("tasks");
   ASSERT_EQ(result.exit_code, 0) << result.output;
@@ -40,18 +49,10 @@ TEST(CliRollout, PrintsEachEpisodeAndIsReproducible) {
   EXPECT_NE(first.output.find("episode 2: return"), std::string::npos);
   EXPECT_NE(first.output.find("steps/s"), std::string::npos);
   const auto second = run_rfm("rollout --task cartpole-swingup --episodes 2 --seed 3");
-  // Returns (not rates) must match: compare the text up to " over" on each episode line.
-  auto returns = [](const std::string& text) {
-    std::string kept;
-    std::istringstream lines(text);
-    std::string line;
-    while (std::getline(lines, line))
-      if (line.rfind("episode", 0) == 0) kept += line.substr(0, line.find(" over")) + "\n";
-    return kept;
-  };
-  EXPECT_EQ(returns(first.output), returns(second.output));
+  // Returns (not rates) must match.
+  EXPECT_EQ(episode_returns(first.output), episode_returns(second.output));
   const auto other_seed = run_rfm("rollout --task cartpole-swingup --episodes 2 --seed 4");
-  EXPECT_NE(returns(first.output), returns(other_seed.output));
+  EXPECT_NE(episode_returns(first.output), episode_returns(other_seed.output));
 }
 
 TEST(CliRollout, ZeroPolicyAndCsv) {
@@ -97,22 +98,15 @@ TEST(CliRollout, ModelDirLoadsDeepMindControlsOwnFiles) {
   const std::string dmc = RFM_SHARED_DMC_DIR;
   if (std::system(("test -f " + dmc + "/cheetah.xml").c_str()) != 0)
     GTEST_SKIP() << "../shared/dmc not found at " << dmc;
-  auto returns = [](const std::string& text) {
-    std::string kept;
-    std::istringstream lines(text);
-    for (std::string line; std::getline(lines, line);)
-      if (line.rfind("episode", 0) == 0) kept += line.substr(0, line.find(" over")) + "\n";
-    return kept;
-  };
   for (const char* task : {"cheetah-run", "walker-walk", "finger-turn_hard"}) {
     const std::string args = std::string("rollout --task ") + task + " --episodes 1 --seed 2";
     const auto ours = run_rfm(args);
     const auto original = run_rfm(args + " --model-dir " + dmc);
     const auto from_environment = run_rfm(args, "RFM_MODEL_DIR=" + dmc);
     ASSERT_EQ(original.exit_code, 0) << original.output;
-    EXPECT_FALSE(returns(original.output).empty());
-    EXPECT_EQ(returns(ours.output), returns(original.output)) << task;
-    EXPECT_EQ(returns(from_environment.output), returns(original.output)) << task;
+    EXPECT_FALSE(episode_returns(original.output).empty());
+    EXPECT_EQ(episode_returns(ours.output), episode_returns(original.output)) << task;
+    EXPECT_EQ(episode_returns(from_environment.output), episode_returns(original.output)) << task;
     // The environment variable really is read: a bad directory there fails.
     EXPECT_NE(run_rfm(args, "RFM_MODEL_DIR=/nonexistent").exit_code, 0);
   }

@@ -24,8 +24,7 @@ std::vector<double> random_trace(envs::Env& env, std::uint64_t seed, int steps) 
   env.reset(seed, observation);
   trace.insert(trace.end(), observation.begin(), observation.end());
   for (int i = 0; i < steps; ++i) {
-    for (int j = 0; j < spec.action_size; ++j)
-      action[j] = rng.uniform(spec.action_lower[j], spec.action_upper[j]);
+    envs::draw_uniform_action(spec, rng, action);
     const auto outcome = env.step(action, observation);
     trace.push_back(outcome.reward);
     trace.insert(trace.end(), observation.begin(), observation.end());
@@ -47,8 +46,7 @@ TEST_P(EveryTask, SizesRewardRangeAndTruncation) {
   ASSERT_EQ(static_cast<int>(observation.size()), spec.observation_size);
   const int steps = std::min(spec.episode_steps, 300);
   for (int i = 0; i < steps; ++i) {
-    for (int j = 0; j < spec.action_size; ++j)
-      action[j] = rng.uniform(spec.action_lower[j], spec.action_upper[j]);
+    envs::draw_uniform_action(spec, rng, action);
     const auto outcome = env->step(action, observation);
     ASSERT_EQ(static_cast<int>(observation.size()), spec.observation_size);
     ASSERT_GE(outcome.reward, 0.0);

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "rfm/util/rng.h"
+
 namespace rfm::envs {
 
 struct TaskSpec {
@@ -46,5 +48,9 @@ class Env {
 // Checks an action against a spec: size and finiteness (bounds are not enforced, as in
 // DeepMind Control). Throws rfm::Error with a message naming the task.
 void validate_action(const TaskSpec& spec, const std::vector<double>& action);
+
+// Fills `action` (resized to action_size) with independent uniform draws within the spec's bounds,
+// in dimension order: the random policy of rollouts, benchmarks and tests.
+void draw_uniform_action(const TaskSpec& spec, Rng& rng, std::vector<double>& action);
 
 }  // namespace rfm::envs

@@ -81,22 +81,6 @@ void Physics::check_warnings(long before) const {
   throw PhysicsError(message.str());
 }
 
-void validate_action(const TaskSpec& spec, const std::vector<double>& action) {
-  if (static_cast<int>(action.size()) != spec.action_size) {
-    std::ostringstream message;
-    message << spec.name << ": action has " << action.size() << " entries, expected "
-            << spec.action_size;
-    throw Error(message.str());
-  }
-  for (std::size_t i = 0; i < action.size(); ++i) {
-    if (!std::isfinite(action[i])) {
-      std::ostringstream message;
-      message << spec.name << ": action entry " << i << " is not finite (" << action[i] << ")";
-      throw Error(message.str());
-    }
-  }
-}
-
 MujocoTask::MujocoTask(const MujocoTaskConfig& config, const std::string& model_dir)
     : physics_(std::make_unique<Physics>(model_dir + "/" + config.model_file)) {
   const mjModel* model = physics_->model();
