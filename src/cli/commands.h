@@ -8,10 +8,14 @@ namespace rfm::cli {
 void add_tasks_command(CLI::App& app);
 void add_rollout_command(CLI::App& app);
 void add_sample_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+void add_plot_command(CLI::App& app);
 void add_bench_command(CLI::App& app);  // the parent of the bench_* subcommands below
 void add_bench_env_command(CLI::App& bench);
 void add_bench_estimator_command(CLI::App& bench);
 void add_bench_gemm_command(CLI::App& bench);
+void add_bench_update_command(CLI::App& bench);
 // From bench_gemm.cpp: median float32 GEMM rate of n × n matrices through LibTorch, and the BLAS
 // library file this process has loaded.
 double measure_sgemm_gflops(int64_t n, int rounds);
@@ -22,9 +26,12 @@ void add_unbuilt_commands(CLI::App& app);
 // Options every command shares, read once in main.
 struct GlobalOptions {
   std::string model_dir;  // --model-dir, else $RFM_MODEL_DIR, else the built-in models/
+  std::string configs_dir;  // --configs-dir, else $RFM_CONFIGS_DIR, else the built-in configs/
   int threads = 0;        // --threads: intra-op threads for LibTorch and OpenBLAS (0 = default)
 };
 GlobalOptions& global_options();
+// The directory of algorithm presets (<algo>.toml) in effect.
+std::string configs_dir();
 // Sets LibTorch's and OpenBLAS's thread counts (no-op for 0).
 void apply_thread_count(int threads);
 

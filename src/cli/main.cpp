@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "rfm/envs/registry.h"
+#include "rfm/util/allocator.h"
 #include "rfm/util/error.h"
 
 namespace rfm::cli {
@@ -11,10 +12,15 @@ GlobalOptions& global_options() {
   static GlobalOptions options;
   return options;
 }
+std::string configs_dir() {
+  return global_options().configs_dir.empty() ? RFM_DEFAULT_CONFIGS_DIR
+                                              : global_options().configs_dir;
+}
 }  // namespace rfm::cli
 
 int main(int argc, char** argv) {
   using namespace rfm::cli;
+  rfm::keep_freed_memory_in_heap();
   CLI::App app{"rfm: reverse flow matching for online reinforcement learning", "rfm"};
   app.require_subcommand(1);
   app.fallthrough();  // global options may also follow the subcommand
@@ -24,6 +30,10 @@ int main(int argc, char** argv) {
                  "directory of MJCF models with DeepMind Control's file names "
                  "(default: $RFM_MODEL_DIR, else the built-in models)")
       ->envname("RFM_MODEL_DIR");
+  app.add_option("--configs-dir", options.configs_dir,
+                 "directory of algorithm presets <algo>.toml (default: $RFM_CONFIGS_DIR, else the "
+                 "built-in configs)")
+      ->envname("RFM_CONFIGS_DIR");
   app.add_option("--threads", options.threads, "CPU threads for tensor work (0: library default)")
       ->check(CLI::NonNegativeNumber);
   app.parse_complete_callback([&options] { apply_thread_count(options.threads); });
@@ -31,6 +41,9 @@ int main(int argc, char** argv) {
   add_tasks_command(app);
   add_rollout_command(app);
   add_sample_command(app);
+  add_train_command(app);
+  add_eval_command(app);
+  add_plot_command(app);
   add_bench_command(app);
   add_unbuilt_commands(app);
 

@@ -20,9 +20,6 @@ void add_unbuilt(CLI::App& app, const std::string& name, const std::string& desc
 }  // namespace
 
 void add_unbuilt_commands(CLI::App& app) {
-  add_unbuilt(app, "train", "train an agent on a task", "#4");
-  add_unbuilt(app, "eval", "evaluate a trained run", "#4");
-  add_unbuilt(app, "plot", "plot learning curves", "#4");
   add_unbuilt(app, "sweep", "run a grid of algorithms, tasks and seeds", "#5");
   add_unbuilt(app, "report", "summarise a sweep", "#5");
 }

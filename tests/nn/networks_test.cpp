@@ -74,5 +74,23 @@ TEST(VelocityNetwork, ShapesAndGradientsReachEveryLayer) {
   }
 }
 
+TEST(VelocityNetwork, SplitFirstLayerEqualsTheFullForward) {
+  torch::manual_seed(3);
+  VelocityNetwork network(5, 3);
+  // Non-zero biases so that the bias term is checked too.
+  {
+    torch::NoGradGuard no_grad;
+    network->input->bias.normal_();
+  }
+  const auto state = torch::randn({7, 5}), u = torch::randn({7, 3});
+  const auto temperature = torch::full({7}, 0.02);
+  for (double t : {0.01, 0.37, 0.99}) {
+    const auto full = network->forward(state, u, torch::full({7}, t), temperature);
+    const auto split =
+        network->forward_conditioned(network->condition_features(state, temperature), u, t);
+    EXPECT_TRUE(torch::allclose(full, split, 1e-5, 1e-5)) << "t = " << t;
+  }
+}
+
 }  // namespace
 }  // namespace rfm::nn

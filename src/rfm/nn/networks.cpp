@@ -27,8 +27,9 @@ void orthogonal_init(torch::nn::Module& module, double gain) {
   }
 }
 
-VelocityNetworkImpl::VelocityNetworkImpl(int64_t state_size, int64_t action_size, int64_t hidden,
-                                         int64_t residual_blocks) {
+VelocityNetworkImpl::VelocityNetworkImpl(int64_t state_size_, int64_t action_size_,
+                                         int64_t hidden, int64_t residual_blocks)
+    : state_size(state_size_), action_size(action_size_) {
   const int64_t input_size = state_size + action_size + 2 * 128;
   input = register_module("input", torch::nn::Linear(input_size, hidden));
   blocks = register_module("blocks", torch::nn::ModuleList());
@@ -44,9 +45,37 @@ torch::Tensor VelocityNetworkImpl::forward(const torch::Tensor& state, const tor
   // §3: concat(s, u_t, emb(t), emb(λ)) -> Dense -> GELU.
   auto h = F::gelu(input->forward(
       torch::cat({state, u_t, sinusoidal_embedding(t), sinusoidal_embedding(temperature)}, 1)));
-  // §3: residual blocks h <- h + GELU(Dense(h)).
+  return residual_trunk(h);
+}
+
+torch::Tensor VelocityNetworkImpl::residual_trunk(torch::Tensor h) {
+  namespace F = torch::nn::functional;
+  // §3: residual blocks h <- h + GELU(Dense(h)), then Dense(action_dim).
   for (const auto& block : *blocks) h = h + F::gelu(block->as<torch::nn::Linear>()->forward(h));
   return output->forward(h);
+}
+
+// Column blocks of the first layer's weight [hidden, s + d + 128 + 128]: state, u_t, emb(t), emb(λ).
+torch::Tensor VelocityNetworkImpl::condition_features(const torch::Tensor& state,
+                                                      const torch::Tensor& temperature) {
+  const auto& weight = input->weight;
+  const int64_t embedding_start = state_size + action_size + 128;
+  return torch::addmm(input->bias, state, weight.narrow(1, 0, state_size).t()) +
+         torch::matmul(sinusoidal_embedding(temperature),
+                       weight.narrow(1, embedding_start, 128).t());
+}
+
+torch::Tensor VelocityNetworkImpl::forward_conditioned(const torch::Tensor& condition_features,
+                                                       const torch::Tensor& u_t, double t) {
+  namespace F = torch::nn::functional;
+  const auto& weight = input->weight;
+  // emb(t) is one row for all rows of the batch: its contribution is a single [1, hidden] vector.
+  const auto time_row = torch::matmul(
+      sinusoidal_embedding(torch::full({1}, t, u_t.options())),
+      weight.narrow(1, state_size + action_size, 128).t());
+  auto h = F::gelu(torch::addmm(condition_features + time_row, u_t,
+                                weight.narrow(1, state_size, action_size).t()));
+  return residual_trunk(h);
 }
 
 CriticEnsembleImpl::CriticEnsembleImpl(int64_t state_size, int64_t action_size, int64_t members_,

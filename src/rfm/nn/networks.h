@@ -24,6 +24,18 @@ struct VelocityNetworkImpl : torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& state, const torch::Tensor& u_t,
                         const torch::Tensor& t, const torch::Tensor& temperature);
 
+  // The same function split for ODE integration, where s and λ stay fixed along a path and t is
+  // shared by all rows: the first layer's state, λ and bias terms once per path [N, hidden] ...
+  torch::Tensor condition_features(const torch::Tensor& state, const torch::Tensor& temperature);
+  // ... then per step only the u_t and t terms. forward_conditioned(condition_features(s, λ), u, t)
+  // equals forward(s, u, t, λ) up to rounding.
+  torch::Tensor forward_conditioned(const torch::Tensor& condition_features,
+                                    const torch::Tensor& u_t, double t);
+
+  // The layers after the first GELU: residual blocks and the output layer.
+  torch::Tensor residual_trunk(torch::Tensor hidden_activations);
+
+  int64_t state_size, action_size;
   torch::nn::Linear input{nullptr}, output{nullptr};
   torch::nn::ModuleList blocks;
 };

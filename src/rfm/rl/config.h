@@ -27,6 +27,9 @@ class Config {
   // One "section.key=value" override; the value is parsed as the existing key's type.
   void set(const std::string& assignment);
 
+  // Adds or replaces a key outside the preset's schema (a run folder's [run] identity).
+  void define(const std::string& key, const ConfigValue& value) { values_[key] = value; }
+
   bool has(const std::string& key) const { return values_.count(key) > 0; }
   bool get_bool(const std::string& key) const;
   std::int64_t get_int(const std::string& key) const;

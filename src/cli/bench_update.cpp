@@ -1,0 +1,155 @@
+// rfm bench update: the time of one agent update at a preset, split into the agent's phases, with
+// the matrix-product rate it reaches beside this machine's sgemm peak measured in the same run.
+// The replay buffer is filled with uniform-random transitions of the real task.
+#include <ATen/Parallel.h>
+#include <torch/types.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
+#include "cli/commands.h"
+#include "rfm/agents/registry.h"
+#include "rfm/agents/rfm.h"
+#include "rfm/envs/registry.h"
+#include "rfm/rl/config.h"
+#include "rfm/rl/replay_buffer.h"
+#include "rfm/util/error.h"
+
+namespace rfm::cli {
+
+namespace {
+struct BenchUpdateOptions {
+  std::string algorithm = "rfm";
+  std::string task = "cheetah-run";
+  std::vector<std::string> presets = {"paper", "cpu"};
+  std::vector<std::string> overrides;
+  int updates = 20;
+  int warmup_updates = 3;
+  std::uint64_t seed = 0;
+};
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+// Multiply-add FLOPs of the matrix products of one RFM update (§3), counted from the layer sizes:
+// a backward pass costs twice its forward pass (input and weight gradients), an input-only
+// backward (the posterior's ∇_a Q) once.
+double rfm_update_flops(const agents::RfmOptions& options, int64_t state, int64_t action,
+                        int64_t batch) {
+  const double hidden = 256;
+  // Velocity network per row along an ODE path: the first layer's u_t columns, 2 residual blocks,
+  // the output (state and λ columns once per path).
+  const double actor_step = 2 * (action * hidden + 2 * hidden * hidden + hidden * action);
+  const double actor_path_setup = 2 * (state + 128) * hidden;
+  const double actor_full = 2 * ((state + action + 256) * hidden + 2 * hidden * hidden +
+                                 hidden * action);
+  // Two critic members per row.
+  const double critic = 2 * 2 * ((state + action) * hidden + hidden * hidden + hidden);
+  const double steps_per_path =
+      options.policy.ode_steps * (options.policy.ode_method == flow::OdeMethod::heun ? 2 : 1);
+  const double particles = options.policy.particles;
+  const double sampled_states =
+      options.proposal == agents::ProposalSource::on_policy ? 2 * batch : batch;
+  const double sampling = sampled_states * particles *
+                          (actor_path_setup + steps_per_path * actor_step + critic);
+  const double critic_step = batch * critic /*target*/ + 3 * batch * critic /*online*/;
+  const double posterior = batch * options.estimator.num_draws * 2 * critic;
+  const double actor_step_flops = 3 * batch * actor_full;
+  return sampling + critic_step + posterior + actor_step_flops;
+}
+
+void run_bench_update(const BenchUpdateOptions& options) {
+  if (options.algorithm != "rfm")
+    throw Error("bench update knows the RFM agent only so far (got '" + options.algorithm + "')");
+  const auto env = envs::make_env(options.task, global_options().model_dir);
+  const auto& spec = env->spec();
+  const double peak = measure_sgemm_gflops(512, 9);
+  std::printf("task %s (obs %d, act %d), %d threads, sgemm peak %.1f GFLOP/s (n = 512)\n",
+              options.task.c_str(), spec.observation_size, spec.action_size,
+              at::get_num_threads(), peak);
+  std::printf("%-8s %6s %5s %4s %5s %10s %9s %8s %8s %8s %8s %9s %7s\n", "preset", "batch", "K",
+              "P", "steps", "updates/s", "ms", "sample%", "critic%", "post%", "actor%", "GFLOP/s",
+              "%peak");
+  for (const auto& preset : options.presets) {
+    rl::Config config = rl::Config::from_preset(configs_dir(), options.algorithm, preset);
+    for (const auto& assignment : options.overrides) config.set(assignment);
+    const agents::RfmOptions rfm_options = agents::RfmOptions::from_config(config);
+    const int64_t batch_size = config.get_int_at_least("trainer.batch_size", 1);
+    agents::RfmAgent agent(rfm_options, spec.observation_size, spec.action_size, options.seed);
+    // Real states from uniform-random episodes.
+    const int64_t transitions = std::max<int64_t>(4 * batch_size, 2000);
+    rl::ReplayBuffer replay(transitions, spec.observation_size, spec.action_size);
+    Rng rng(options.seed);
+    std::vector<double> observation, next_observation, action;
+    env->reset(options.seed, observation);
+    for (int64_t i = 0; i < transitions; ++i) {
+      envs::draw_uniform_action(spec, rng, action);
+      const envs::StepOutcome outcome = env->step(action, next_observation);
+      const std::vector<float> o(observation.begin(), observation.end()),
+          a(action.begin(), action.end()), n(next_observation.begin(), next_observation.end());
+      replay.add(o.data(), a.data(), static_cast<float>(outcome.reward), n.data(),
+                 outcome.terminal, outcome.truncated);
+      if (outcome.terminal || outcome.truncated)
+        env->reset(observation);
+      else
+        observation.swap(next_observation);
+    }
+    rl::TransitionBatch batch;
+    std::vector<double> statistics, seconds, phase_sums(4, 0.0);
+    const auto& infos = agent.statistics();
+    for (int i = 0; i < options.warmup_updates + options.updates; ++i) {
+      replay.sample(batch_size, rng, batch);
+      const auto start = std::chrono::steady_clock::now();
+      agent.update(batch, statistics);
+      const double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (i < options.warmup_updates) continue;
+      seconds.push_back(elapsed);
+      int phase = 0;
+      for (std::size_t k = 0; k < infos.size(); ++k)
+        if (infos[k].wall_clock) phase_sums[phase++] += statistics[k];
+    }
+    const double per_update = median(seconds);
+    const double phase_total = phase_sums[0] + phase_sums[1] + phase_sums[2] + phase_sums[3];
+    const double gflops =
+        rfm_update_flops(rfm_options, spec.observation_size, spec.action_size, batch_size) / 1e9;
+    std::printf("%-8s %6lld %5lld %4lld %5lld %10.2f %9.1f %7.0f%% %7.0f%% %7.0f%% %7.0f%% %9.1f %6.0f%%\n",
+                preset.c_str(), static_cast<long long>(batch_size),
+                static_cast<long long>(rfm_options.estimator.num_draws),
+                static_cast<long long>(rfm_options.policy.particles),
+                static_cast<long long>(rfm_options.policy.ode_steps), 1.0 / per_update,
+                1e3 * per_update, 100 * phase_sums[0] / phase_total,
+                100 * phase_sums[1] / phase_total, 100 * phase_sums[2] / phase_total,
+                100 * phase_sums[3] / phase_total, gflops / per_update,
+                100 * gflops / per_update / peak);
+    std::fflush(stdout);
+  }
+  std::printf("(updates/s and ms: median over %d updates; phases: share of the summed phase times; "
+              "GFLOP/s: the update's matrix-product FLOPs counted from layer sizes over its median "
+              "time)\n",
+              options.updates);
+}
+}  // namespace
+
+void add_bench_update_command(CLI::App& bench) {
+  auto options = std::make_shared<BenchUpdateOptions>();
+  CLI::App* command =
+      bench.add_subcommand("update", "time of one agent update per preset, by phase, vs sgemm peak");
+  command->add_option("--algo", options->algorithm, "algorithm")->capture_default_str();
+  command->add_option("--task", options->task, "task")->capture_default_str();
+  command->add_option("--presets", options->presets, "presets to time")->capture_default_str();
+  command->add_option("--set", options->overrides, "override one key: section.key=value")
+      ->take_all();
+  command->add_option("--updates", options->updates, "timed updates per preset")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command->add_option("--seed", options->seed, "seed")->capture_default_str();
+  command->callback([options] { run_bench_update(*options); });
+}
+
+}  // namespace rfm::cli

@@ -1,0 +1,81 @@
+// rfm train: train an agent on a task into a run folder, or continue one (--resume).
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "rfm/agents/registry.h"
+#include "rfm/rl/config.h"
+#include "rfm/rl/trainer.h"
+#include "rfm/util/error.h"
+
+namespace rfm::cli {
+
+namespace {
+struct TrainOptions {
+  std::string algorithm = "rfm";
+  std::string task = "cartpole-swingup";
+  std::string preset = "cpu";
+  std::string config_file;
+  std::vector<std::string> overrides;
+  std::uint64_t seed = 1;
+  std::int64_t steps = 0;
+  std::string out;
+  std::string resume;
+};
+
+void run_train(const TrainOptions& options, const CLI::App& command) {
+  rl::TrainerHooks hooks;
+  hooks.model_dir = global_options().model_dir;
+  hooks.progress = &std::cout;
+  if (!options.resume.empty()) {
+    for (const char* name : {"--algo", "--task", "--preset", "--config", "--set", "--seed", "--out"})
+      if (command.count(name) > 0)
+        throw Error(std::string(name) +
+                    " cannot be combined with --resume (the run folder's config.toml fixes it)");
+    const rl::Config config = rl::read_run_config(options.resume);
+    rl::resume_run(options.resume, options.steps,
+                   agents::agent_factory(rl::run_identity(config).algorithm), hooks);
+    return;
+  }
+  // Resolve everything (algorithm, preset, file, overrides, task) before anything is written.
+  const rl::AgentFactory factory = agents::agent_factory(options.algorithm);
+  rl::Config config = rl::Config::from_preset(configs_dir(), options.algorithm, options.preset);
+  if (!options.config_file.empty()) config.merge_file(options.config_file);
+  for (const auto& assignment : options.overrides) config.set(assignment);
+  if (options.steps > 0) config.set("trainer.total_steps=" + std::to_string(options.steps));
+  rl::set_run_identity(config, {options.algorithm, options.task, options.seed});
+  const std::string out =
+      options.out.empty() ? "runs/" + options.task + "/" + options.algorithm + "-" +
+                                options.preset + "/seed" + std::to_string(options.seed)
+                          : options.out;
+  rl::train_new_run(config, out, factory, hooks);
+  std::cout << "run folder: " << out << "\n";
+}
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+  auto options = std::make_shared<TrainOptions>();
+  CLI::App* command = app.add_subcommand(
+      "train", "train an agent on a task (default: RFM, cpu preset, cartpole-swingup)");
+  command->add_option("--algo", options->algorithm, "algorithm")->capture_default_str();
+  command->add_option("--task", options->task, "task (see 'rfm tasks')")->capture_default_str();
+  command->add_option("--preset", options->preset,
+                      "hyper-parameter preset: paper (published defaults) or cpu")
+      ->capture_default_str();
+  command->add_option("--config", options->config_file, "TOML file of overrides");
+  command->add_option("--set", options->overrides, "override one key: section.key=value")
+      ->take_all();
+  command->add_option("--seed", options->seed, "seed of everything (networks, env, replay)")
+      ->capture_default_str();
+  command->add_option("--steps", options->steps,
+                      "environment steps in total (default: the preset's trainer.total_steps)")
+      ->check(CLI::PositiveNumber);
+  command->add_option("--out", options->out,
+                      "run folder (default: runs/<task>/<algo>-<preset>/seed<seed>)");
+  command->add_option("--resume", options->resume,
+                      "continue the run in this folder from its checkpoint");
+  command->callback([options, command] { run_train(*options, *command); });
+}
+
+}  // namespace rfm::cli

@@ -1,0 +1,76 @@
+#include "rfm/agents/agent_state.h"
+
+#include <c10/util/Exception.h>
+
+#include <cmath>
+#include <istream>
+#include <mutex>
+
+#include "rfm/util/error.h"
+
+namespace rfm::agents {
+
+void write_module(torch::serialize::OutputArchive& archive, const std::string& key,
+                  const torch::nn::Module& module) {
+  torch::serialize::OutputArchive child;
+  module.save(child);
+  archive.write(key, child);
+}
+
+void write_optimizer(torch::serialize::OutputArchive& archive, const std::string& key,
+                     const torch::optim::Optimizer& optimizer) {
+  torch::serialize::OutputArchive child;
+  optimizer.save(child);
+  archive.write(key, child);
+}
+
+void write_generator(torch::serialize::OutputArchive& archive, const std::string& key,
+                     at::Generator generator) {
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  archive.write(key, generator.get_state());
+}
+
+void read_module(torch::serialize::InputArchive& archive, const std::string& key,
+                 torch::nn::Module& module) {
+  torch::serialize::InputArchive child;
+  archive.read(key, child);
+  module.load(child);
+}
+
+void read_optimizer(torch::serialize::InputArchive& archive, const std::string& key,
+                    torch::optim::Optimizer& optimizer) {
+  torch::serialize::InputArchive child;
+  archive.read(key, child);
+  optimizer.load(child);
+}
+
+void read_generator(torch::serialize::InputArchive& archive, const std::string& key,
+                    at::Generator& generator) {
+  torch::Tensor state;
+  archive.read(key, state);
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_state(state);
+}
+
+void read_archive(std::istream& in,
+                  const std::function<void(torch::serialize::InputArchive&)>& read) {
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(in);
+    read(archive);
+  } catch (const c10::Error& error) {
+    // LibTorch's messages carry a C++ backtrace; keep the first line only.
+    std::string message = error.what_without_backtrace();
+    message = message.substr(0, message.find('\n'));
+    throw Error("the agent state in the checkpoint cannot be read (" + message + ")");
+  }
+}
+
+double gradient_norm(const std::vector<torch::Tensor>& parameters) {
+  double squares = 0.0;
+  for (const auto& parameter : parameters)
+    if (parameter.grad().defined()) squares += parameter.grad().pow(2).sum().item<double>();
+  return std::sqrt(squares);
+}
+
+}  // namespace rfm::agents

@@ -1,0 +1,33 @@
+#include "rfm/agents/registry.h"
+
+#include <utility>
+
+#include "rfm/agents/rfm.h"
+#include "rfm/util/error.h"
+
+namespace rfm::agents {
+
+namespace {
+const std::vector<std::pair<std::string, rl::AgentFactory>>& registry() {
+  static const std::vector<std::pair<std::string, rl::AgentFactory>> entries = {
+      {"rfm", make_rfm_agent},
+  };
+  return entries;
+}
+}  // namespace
+
+std::vector<std::string> algorithm_names() {
+  std::vector<std::string> names;
+  for (const auto& entry : registry()) names.push_back(entry.first);
+  return names;
+}
+
+rl::AgentFactory agent_factory(const std::string& algorithm) {
+  for (const auto& [name, factory] : registry())
+    if (name == algorithm) return factory;
+  std::string known;
+  for (const auto& name : algorithm_names()) known += (known.empty() ? "" : ", ") + name;
+  throw Error("unknown algorithm '" + algorithm + "' (built: " + known + ")");
+}
+
+}  // namespace rfm::agents

@@ -1,0 +1,242 @@
+#include "rfm/agents/rfm.h"
+
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adam.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+#include <chrono>
+#include <cmath>
+#include <mutex>
+
+#include "rfm/agents/agent_state.h"
+#include "rfm/flow/source.h"
+#include "rfm/flow/target.h"
+#include "rfm/rl/config.h"
+#include "rfm/util/allocator.h"
+#include "rfm/util/error.h"
+
+namespace rfm::agents {
+
+namespace {
+
+enum Statistic {
+  kCriticLoss,
+  kActorLoss,
+  kMeanEss,
+  kMeanAbsCoefficient,
+  kMeanQ,
+  kSampleMs,
+  kCriticMs,
+  kPosteriorMs,
+  kActorMs,
+  kStatisticCount
+};
+
+double milliseconds_since(std::chrono::steady_clock::time_point& start) {
+  const auto now = std::chrono::steady_clock::now();
+  const double ms = std::chrono::duration<double, std::milli>(now - start).count();
+  start = now;
+  return ms;
+}
+
+}  // namespace
+
+RfmOptions RfmOptions::from_config(const rl::Config& config) {
+  RfmOptions options;
+  options.policy.temperature = config.get_double_in("rfm.temperature", 1e-6, 1e6);
+  options.policy.particles = config.get_int_at_least("rfm.particles", 1);
+  options.policy.ode_steps = config.get_int_at_least("rfm.ode_steps", 1);
+  options.policy.ode_method = flow::parse_ode_method(config.get_string("rfm.ode_method"));
+  options.policy.t_min = config.get_double_in("rfm.t_min", 0.0, 0.49);
+  options.estimator = flow::EstimatorOptions::parse(config.get_string("rfm.estimator"));
+  options.estimator.side = flow::parse_estimator_side(config.get_string("rfm.estimator_side"));
+  options.estimator.num_draws = config.get_int_at_least("rfm.mc_samples", 1);
+  options.estimator.ridge = config.get_double_in("rfm.ridge", 0.0, 1e6);
+  options.estimator.clip = config.get_double_in("rfm.coefficient_clip", 0.0, 1e6);
+  const std::string& proposal = config.get_string("rfm.proposal");
+  if (proposal == "on-policy")
+    options.proposal = ProposalSource::on_policy;
+  else if (proposal == "replay")
+    options.proposal = ProposalSource::replay;
+  else
+    throw Error("rfm.proposal: unknown value '" + proposal + "' (valid: on-policy, replay)");
+  options.discount = config.get_double_in("trainer.discount", 0.0, 1.0);
+  options.polyak_tau = config.get_double_in("trainer.polyak_tau", 0.0, 1.0);
+  options.critic_learning_rate = config.get_double_in("trainer.critic_learning_rate", 0.0, 1.0);
+  options.actor_learning_rate = config.get_double_in("trainer.actor_learning_rate", 0.0, 1.0);
+  options.grad_norm_clip = config.get_double_in("trainer.grad_norm_clip", 0.0, 1e9);
+  return options;
+}
+
+RfmAgent::RfmAgent(const RfmOptions& options, int64_t observation_size, int64_t action_size,
+                   std::uint64_t seed)
+    : options_(options),
+      critic_(nullptr),
+      target_critic_(nullptr),
+      policy_(nn::VelocityNetwork(nullptr), options.policy),
+      generator_(flow::make_generator(seed)) {
+  keep_freed_memory_in_heap();
+  // Initialisation draws come from the global generator, seeded here so that --seed fixes them.
+  torch::manual_seed(seed);
+  critic_ = nn::CriticEnsemble(observation_size, action_size);
+  target_critic_ = nn::CriticEnsemble(observation_size, action_size);
+  target_critic_->polyak_update_from(*critic_, 1.0);
+  for (auto& parameter : target_critic_->parameters()) parameter.requires_grad_(false);
+  policy_ = FlowPolicy(nn::VelocityNetwork(observation_size, action_size), options.policy);
+  critic_optimizer_ = std::make_unique<torch::optim::Adam>(
+      critic_->parameters(), torch::optim::AdamOptions(options.critic_learning_rate));
+  actor_optimizer_ = std::make_unique<torch::optim::Adam>(
+      policy_.network()->parameters(), torch::optim::AdamOptions(options.actor_learning_rate));
+}
+
+RfmAgent::~RfmAgent() = default;
+
+const std::vector<rl::StatisticInfo>& RfmAgent::statistics() const {
+  static const std::vector<rl::StatisticInfo> names = {
+      {"critic_loss"}, {"actor_loss"},       {"mean_ess"},          {"mean_abs_coefficient"},
+      {"mean_q"},      {"sample_ms", true},  {"critic_ms", true},   {"posterior_ms", true},
+      {"actor_ms", true}};
+  return names;
+}
+
+torch::Tensor RfmAgent::act(const torch::Tensor& observations, bool explore,
+                            at::Generator& generator) {
+  // §3: Boltzmann choice among P particles for data collection, arg-max Q for evaluation.
+  const torch::Tensor latents = policy_.choose_latents(
+      observations, *critic_, explore ? ParticleChoice::boltzmann : ParticleChoice::arg_max,
+      generator);
+  return torch::tanh(latents);
+}
+
+void RfmAgent::update(const rl::TransitionBatch& batch, std::vector<double>& statistics) {
+  statistics.assign(kStatisticCount, 0.0);
+  auto clock = std::chrono::steady_clock::now();
+  const torch::Tensor& states = batch.observations;
+  const int64_t batch_size = states.size(0);
+  auto critic_parameters = critic_->parameters();
+  auto actor_parameters = policy_.network()->parameters();
+
+  // §3 step 1: with the critic before the update, a' ~ π(s') and the proposal u1 ~ π(s), one
+  // batched pass over [s; s'] (P particles each, Boltzmann-resampled).
+  torch::Tensor next_latents, proposal_latents;
+  if (options_.proposal == ProposalSource::on_policy) {
+    const torch::Tensor latents = policy_.choose_latents(
+        torch::cat({states, batch.next_observations}), *critic_, ParticleChoice::boltzmann,
+        generator_);
+    proposal_latents = latents.narrow(0, 0, batch_size);
+    next_latents = latents.narrow(0, batch_size, batch_size);
+  } else {
+    next_latents = policy_.choose_latents(batch.next_observations, *critic_,
+                                          ParticleChoice::boltzmann, generator_);
+    // The replay action's latent, atanh(a), kept finite at the bounds.
+    proposal_latents = torch::atanh(batch.actions.clamp(-1.0 + 1e-6, 1.0 - 1e-6));
+  }
+  statistics[kSampleMs] = milliseconds_since(clock);
+
+  // §3 step 2: y = r + γ (1 − terminal) min(Q̄1, Q̄2)(s', a'); loss the mean of both MSEs.
+  torch::Tensor td_target;
+  {
+    torch::NoGradGuard no_grad;
+    td_target = batch.rewards + options_.discount * (1.0 - batch.terminals) *
+                                    target_critic_->min_q(batch.next_observations,
+                                                          torch::tanh(next_latents));
+  }
+  const torch::Tensor q = critic_->forward(states, batch.actions);  // [E, B]
+  const torch::Tensor critic_loss = (q - td_target.unsqueeze(0)).pow(2).mean();
+  critic_optimizer_->zero_grad();
+  actor_optimizer_->zero_grad();
+  critic_loss.backward();
+  if (tracing_) {
+    trace_.critic_step_critic_gradient = gradient_norm(critic_parameters);
+    trace_.critic_step_actor_gradient = gradient_norm(actor_parameters);
+  }
+  torch::nn::utils::clip_grad_norm_(critic_parameters, options_.grad_norm_clip);
+  critic_optimizer_->step();
+  statistics[kCriticLoss] = critic_loss.item<double>();
+  statistics[kMeanQ] = q.mean().item<double>();
+  statistics[kCriticMs] = milliseconds_since(clock);
+
+  // §3 step 3: t ~ U[0.01, 0.99], ε ~ N(0, I), u_t = t u1 + (1 − t) ε.
+  const torch::Tensor times =
+      torch::empty({batch_size}, states.options()).uniform_(0.01, 0.99, generator_);
+  const torch::Tensor noise = torch::randn(proposal_latents.sizes(), generator_, states.options());
+  const torch::Tensor noisy_latents =
+      times.unsqueeze(1) * proposal_latents + (1.0 - times.unsqueeze(1)) * noise;
+  // §3 step 3: posterior of the Boltzmann policy under the updated online critic, in the latent.
+  const flow::BoltzmannTarget target(
+      [this](const torch::Tensor& s, const torch::Tensor& a) { return critic_->min_q(s, a); },
+      options_.policy.temperature, /*tanh_latent=*/true);
+  const flow::Schedule schedule = flow::Schedule::flow();
+  const flow::GaussianSource source;
+  const flow::PosteriorDraws draws =
+      flow::draw_posterior(noisy_latents, times, options_.estimator.num_draws, schedule, source,
+                           target, states, generator_);
+  const flow::PosteriorMean posterior =
+      flow::posterior_mean(draws, noisy_latents, times, schedule, options_.estimator);
+  // §1 flow schedule: v̂ = μ̂1 − μ̂0, a constant target (no gradient).
+  const torch::Tensor velocity_target = (posterior.data_mean - posterior.noise_mean).detach();
+  statistics[kMeanEss] = posterior.ess.mean().item<double>();
+  statistics[kMeanAbsCoefficient] = posterior.coefficients.abs().mean().item<double>();
+  statistics[kPosteriorMs] = milliseconds_since(clock);
+
+  // §3 step 4: actor loss mean ‖v_θ(t, u_t, s, λ) − v̂‖².
+  const torch::Tensor velocity = policy_.network()->forward(
+      states, noisy_latents, times, torch::full({batch_size}, options_.policy.temperature,
+                                                states.options()));
+  const torch::Tensor actor_loss = (velocity - velocity_target).pow(2).sum(1).mean();
+  critic_optimizer_->zero_grad();
+  actor_optimizer_->zero_grad();
+  actor_loss.backward();
+  if (tracing_) {
+    trace_.actor_step_actor_gradient = gradient_norm(actor_parameters);
+    trace_.actor_step_critic_gradient = gradient_norm(critic_parameters);
+  }
+  torch::nn::utils::clip_grad_norm_(actor_parameters, options_.grad_norm_clip);
+  actor_optimizer_->step();
+  statistics[kActorLoss] = actor_loss.item<double>();
+
+  // §3 step 5: Polyak target update.
+  target_critic_->polyak_update_from(*critic_, options_.polyak_tau);
+  statistics[kActorMs] = milliseconds_since(clock);
+
+  if (tracing_) {
+    trace_.states = states;
+    trace_.proposal_latents = proposal_latents;
+    trace_.times = times;
+    trace_.noise = noise;
+    trace_.noisy_latents = noisy_latents;
+    trace_.posterior_noise_draws = draws.noise;
+    trace_.velocity_target = velocity_target;
+  }
+}
+
+void RfmAgent::save(std::ostream& out) {
+  torch::serialize::OutputArchive archive;
+  write_module(archive, "critic", *critic_);
+  write_module(archive, "target_critic", *target_critic_);
+  write_module(archive, "actor", *policy_.network());
+  write_optimizer(archive, "critic_optimizer", *critic_optimizer_);
+  write_optimizer(archive, "actor_optimizer", *actor_optimizer_);
+  write_generator(archive, "generator", generator_);
+  archive.save_to(out);
+}
+
+void RfmAgent::load(std::istream& in) {
+  read_archive(in, [this](torch::serialize::InputArchive& archive) {
+    read_module(archive, "critic", *critic_);
+    read_module(archive, "target_critic", *target_critic_);
+    read_module(archive, "actor", *policy_.network());
+    read_optimizer(archive, "critic_optimizer", *critic_optimizer_);
+    read_optimizer(archive, "actor_optimizer", *actor_optimizer_);
+    read_generator(archive, "generator", generator_);
+  });
+}
+
+std::unique_ptr<rl::Agent> make_rfm_agent(const rl::Config& config, const envs::TaskSpec& spec,
+                                          std::uint64_t seed) {
+  return std::make_unique<RfmAgent>(RfmOptions::from_config(config), spec.observation_size,
+                                    spec.action_size, seed);
+}
+
+}  // namespace rfm::agents

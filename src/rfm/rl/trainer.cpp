@@ -1,0 +1,616 @@
+#include "rfm/rl/trainer.h"
+
+#include <ATen/Parallel.h>
+#include <ATen/core/Generator.h>
+#include <c10/util/Exception.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <sstream>
+
+#include "rfm/envs/registry.h"
+#include "rfm/flow/source.h"
+#include "rfm/rl/replay_buffer.h"
+#include "rfm/util/error.h"
+#include "rfm/util/rng.h"
+
+namespace rfm::rl {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr char kCheckpointMagic[8] = {'R', 'F', 'M', 'C', 'K', 'P', '0', '1'};
+constexpr char kCheckpointEnd[8] = {'R', 'F', 'M', 'E', 'N', 'D', '0', '1'};
+constexpr const char* kCheckpointFile = "checkpoint/state.bin";
+
+// Distinct, fixed seed streams derived from the run seed (splitmix64 of seed and a salt).
+std::uint64_t derived_seed(std::uint64_t seed, std::uint64_t salt, std::uint64_t index) {
+  std::uint64_t z = seed * 0x9E3779B97F4A7C15ull + salt * 0xBF58476D1CE4E5B9ull + index;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+enum SeedStream : std::uint64_t {
+  kTrainingEpisode = 1,
+  kEvaluationEpisode = 2,
+  kActing = 3,
+  kEvaluationActing = 4,
+  kReplay = 5,
+  kAgent = 6
+};
+
+struct TrainerSettings {
+  std::int64_t total_steps, warmup_steps, batch_size, updates_per_step, replay_size, eval_every,
+      eval_episodes, checkpoint_every, log_every;
+
+  static TrainerSettings from_config(const Config& config) {
+    TrainerSettings s{};
+    s.total_steps = config.get_int_at_least("trainer.total_steps", 1);
+    s.warmup_steps = config.get_int_at_least("trainer.warmup_steps", 0);
+    s.batch_size = config.get_int_at_least("trainer.batch_size", 1);
+    s.updates_per_step = config.get_int_at_least("trainer.updates_per_step", 0);
+    s.replay_size = config.get_int_at_least("trainer.replay_size", 1);
+    s.eval_every = config.get_int_at_least("trainer.eval_every", 1);
+    s.eval_episodes = config.get_int_at_least("trainer.eval_episodes", 1);
+    s.checkpoint_every = config.get_int_at_least("trainer.checkpoint_every", 1);
+    s.log_every = config.get_int_at_least("trainer.log_every", 1);
+    return s;
+  }
+};
+
+// --- small binary helpers for the checkpoint file -------------------------------------------
+
+template <class T>
+void put(std::string& out, const T& value) {
+  out.append(reinterpret_cast<const char*>(&value), sizeof value);
+}
+void put_blob(std::string& out, const std::string& blob) {
+  put<std::uint64_t>(out, blob.size());
+  out += blob;
+}
+
+class Reader {
+ public:
+  Reader(const std::string& data, const std::string& path) : data_(data), path_(path) {}
+  template <class T>
+  T get() {
+    need(sizeof(T));
+    T value;
+    std::memcpy(&value, data_.data() + offset_, sizeof value);
+    offset_ += sizeof value;
+    return value;
+  }
+  std::string get_blob() {
+    const auto size = get<std::uint64_t>();
+    need(size);
+    std::string blob = data_.substr(offset_, size);
+    offset_ += size;
+    return blob;
+  }
+
+ private:
+  void need(std::uint64_t bytes) const {
+    if (offset_ + bytes > data_.size()) throw Error("checkpoint '" + path_ + "' is truncated");
+  }
+  const std::string& data_;
+  std::string path_;
+  std::size_t offset_ = 0;
+};
+
+std::string generator_bytes(at::Generator generator) {
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  const torch::Tensor state = generator.get_state().contiguous();
+  return std::string(static_cast<const char*>(state.data_ptr()), state.numel());
+}
+void restore_generator(at::Generator& generator, const std::string& bytes) {
+  torch::Tensor state = torch::empty({static_cast<std::int64_t>(bytes.size())}, torch::kUInt8);
+  std::memcpy(state.data_ptr(), bytes.data(), bytes.size());
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  try {
+    generator.set_state(state);
+  } catch (const c10::Error&) {
+    throw Error("checkpoint holds an invalid random-generator state");
+  }
+}
+
+// Writes `text` to path through a temporary file and a rename, so a reader never sees half a file.
+void write_atomically(const fs::path& path, const std::string& text) {
+  const fs::path temporary = path.string() + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    out.flush();
+    if (!out) throw Error("cannot write '" + temporary.string() + "'");
+  }
+  fs::rename(temporary, path);
+}
+
+std::string read_whole_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot read '" + path.string() + "'");
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+std::string format_number(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.9g", value);
+  return buffer;
+}
+
+std::string format_duration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "?";
+  const long total = std::lround(seconds);
+  char buffer[32];
+  if (total >= 3600)
+    std::snprintf(buffer, sizeof buffer, "%ldh%02ldm", total / 3600, (total / 60) % 60);
+  else
+    std::snprintf(buffer, sizeof buffer, "%ldm%02lds", total / 60, total % 60);
+  return buffer;
+}
+
+// Keeps the header and the rows whose first field (the step) is at most `last_step`: the part of a
+// CSV an interrupted run had written up to its checkpoint.
+void truncate_csv_after(const fs::path& path, std::int64_t last_step) {
+  if (!fs::exists(path)) return;
+  std::string text = read_whole_file(path);
+  // A process killed while writing may have left half a row: drop it.
+  text.erase(text.find_last_of('\n') == std::string::npos ? 0 : text.find_last_of('\n') + 1);
+  std::istringstream in(text);
+  std::string kept, line;
+  bool header = true;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    if (!header && std::stoll(line.substr(0, line.find(','))) > last_step) break;
+    kept += line + "\n";
+    header = false;
+  }
+  write_atomically(path, kept);
+}
+
+// --- evaluation in environments of its own -------------------------------------------------
+
+class Evaluator {
+ public:
+  Evaluator(const RunIdentity& identity, std::int64_t episodes, const std::string& model_dir)
+      : seed_(identity.seed), generator_(flow::make_generator(0)) {
+    for (std::int64_t i = 0; i < episodes; ++i)
+      envs_.push_back(envs::make_env(identity.task, model_dir));
+  }
+
+  // M episodes in lockstep, one batched act per step; episode j always starts from the same seed,
+  // and the acting stream is re-seeded, so an evaluation depends only on the agent's parameters.
+  EvaluationResult run(Agent& agent) {
+    const auto& spec = envs_.front()->spec();
+    const std::int64_t count = static_cast<std::int64_t>(envs_.size());
+    {
+      std::lock_guard<std::mutex> lock(generator_.mutex());
+      generator_.set_current_seed(derived_seed(seed_, kEvaluationActing, 0));
+    }
+    std::vector<std::vector<double>> observations(count);
+    std::vector<double> returns(count, 0.0), action;
+    std::vector<std::int64_t> active;
+    for (std::int64_t j = 0; j < count; ++j) {
+      envs_[j]->reset(derived_seed(seed_, kEvaluationEpisode, j), observations[j]);
+      active.push_back(j);
+    }
+    torch::Tensor batch = torch::empty({count, spec.observation_size});
+    while (!active.empty()) {
+      const std::int64_t rows = static_cast<std::int64_t>(active.size());
+      torch::Tensor states = batch.narrow(0, 0, rows);
+      auto accessor = states.accessor<float, 2>();
+      for (std::int64_t i = 0; i < rows; ++i)
+        for (int k = 0; k < spec.observation_size; ++k)
+          accessor[i][k] = static_cast<float>(observations[active[i]][k]);
+      const torch::Tensor actions = agent.act(states, /*explore=*/false, generator_).contiguous();
+      const float* action_data = actions.data_ptr<float>();
+      std::vector<std::int64_t> still_active;
+      for (std::int64_t i = 0; i < rows; ++i) {
+        const std::int64_t j = active[i];
+        action.assign(action_data + i * spec.action_size, action_data + (i + 1) * spec.action_size);
+        const envs::StepOutcome outcome = envs_[j]->step(action, observations[j]);
+        returns[j] += outcome.reward;
+        if (!outcome.terminal && !outcome.truncated) still_active.push_back(j);
+      }
+      active.swap(still_active);
+    }
+    EvaluationResult result;
+    result.episodes = count;
+    double sum = 0, squares = 0;
+    result.return_min = returns[0];
+    result.return_max = returns[0];
+    for (double r : returns) {
+      sum += r;
+      squares += r * r;
+      result.return_min = std::min(result.return_min, r);
+      result.return_max = std::max(result.return_max, r);
+    }
+    result.return_mean = sum / count;
+    result.return_std = std::sqrt(std::max(0.0, squares / count - result.return_mean * result.return_mean));
+    return result;
+  }
+
+ private:
+  std::uint64_t seed_;
+  std::vector<std::unique_ptr<envs::Env>> envs_;
+  at::Generator generator_;
+};
+
+// --- the training session --------------------------------------------------------------------
+
+class Session {
+ public:
+  Session(const Config& config, fs::path run_dir, const AgentFactory& factory,
+          const TrainerHooks& hooks)
+      : config_(config),
+        identity_(run_identity(config)),
+        settings_(TrainerSettings::from_config(config)),
+        run_dir_(std::move(run_dir)),
+        hooks_(hooks),
+        env_(envs::make_env(identity_.task, hooks.model_dir)),
+        spec_(env_->spec()),
+        replay_(settings_.replay_size, spec_.observation_size, spec_.action_size),
+        replay_rng_(derived_seed(identity_.seed, kReplay, 0)),
+        acting_generator_(flow::make_generator(derived_seed(identity_.seed, kActing, 0))) {
+    agent_ = factory(config_, spec_, derived_seed(identity_.seed, kAgent, 0));
+    evaluator_ = std::make_unique<Evaluator>(identity_, settings_.eval_episodes, hooks.model_dir);
+    statistic_sums_.assign(agent_->statistics().size(), 0.0);
+  }
+
+  // A fresh run: the first episode starts.
+  void start() {
+    env_->reset(derived_seed(identity_.seed, kTrainingEpisode, 0), observation_);
+  }
+
+  // Restores the state of the checkpoint file; throws before anything is changed on disk.
+  void restore(const fs::path& path) {
+    const std::string data = read_whole_file(path);
+    const std::string where = path.string();
+    if (data.size() < 16 || data.compare(0, 8, kCheckpointMagic, 8) != 0)
+      throw Error("'" + where + "' is not an rfm checkpoint");
+    if (data.compare(data.size() - 8, 8, kCheckpointEnd, 8) != 0)
+      throw Error("checkpoint '" + where + "' is truncated");
+    Reader reader(data, where);
+    reader.get<std::uint64_t>();  // magic
+    std::istringstream header(reader.get_blob());
+    std::string algorithm, task;
+    std::uint64_t seed = 0;
+    int observation_size = 0, action_size = 0;
+    header >> algorithm >> task >> seed >> observation_size >> action_size >> step_ >> episodes_ >>
+        episode_return_ >> last_episode_return_ >> updates_ >> statistic_updates_ >>
+        interval_start_step_;
+    for (double& sum : statistic_sums_) header >> sum;
+    replay_rng_.load(header);
+    if (!header) throw Error("checkpoint '" + where + "' has a malformed header");
+    if (algorithm != identity_.algorithm || task != identity_.task)
+      throw Error("checkpoint '" + where + "' is from algorithm '" + algorithm + "' on task '" +
+                  task + "', but the run is '" + identity_.algorithm + "' on '" + identity_.task +
+                  "'");
+    if (observation_size != spec_.observation_size || action_size != spec_.action_size)
+      throw Error("checkpoint '" + where + "' has other observation or action sizes than " +
+                  identity_.task);
+    if (seed != identity_.seed)
+      throw Error("checkpoint '" + where + "' was written with seed " + std::to_string(seed) +
+                  ", the run's config.toml says " + std::to_string(identity_.seed));
+    std::istringstream agent_state(reader.get_blob());
+    agent_->load(agent_state);
+    std::istringstream replay_state(reader.get_blob());
+    replay_.load(replay_state);
+    restore_generator(acting_generator_, reader.get_blob());
+    // Replay the unfinished episode from its seed with its recorded actions: deterministic physics
+    // brings the training environment back to the exact state it was in.
+    const auto actions_in_episode = reader.get<std::uint64_t>();
+    episode_actions_.resize(actions_in_episode * spec_.action_size);
+    for (double& value : episode_actions_) value = reader.get<double>();
+    env_->reset(derived_seed(identity_.seed, kTrainingEpisode, episodes_), observation_);
+    std::vector<double> action;
+    for (std::uint64_t i = 0; i < actions_in_episode; ++i) {
+      action.assign(episode_actions_.begin() + i * spec_.action_size,
+                    episode_actions_.begin() + (i + 1) * spec_.action_size);
+      env_->step(action, observation_);
+    }
+  }
+
+  std::int64_t step() const { return step_; }
+
+  // Runs until total_steps (or the hooks' stop), writing CSV rows, evaluations and checkpoints.
+  void run() {
+    std::ofstream train_csv = open_csv("train.csv", train_header());
+    std::ofstream eval_csv =
+        open_csv("eval.csv", "step,return_mean,return_std,episodes,return_min,return_max,eval_s");
+    log_ = std::ofstream(run_dir_ / "log.txt", std::ios::app);
+    const auto started = std::chrono::steady_clock::now();
+    interval_clock_ = started;
+    const std::int64_t first_step = step_;
+    say("training " + identity_.algorithm + " on " + identity_.task + ", seed " +
+        std::to_string(identity_.seed) + ", from step " + std::to_string(step_) + " to " +
+        std::to_string(settings_.total_steps) + " (" + std::to_string(at::get_num_threads()) +
+        " threads)");
+
+    std::vector<double> action(spec_.action_size), next_observation;
+    std::vector<float> observation_f(spec_.observation_size), next_observation_f,
+        action_f(spec_.action_size);
+    torch::Tensor state = torch::empty({1, spec_.observation_size});
+    TransitionBatch batch;
+    std::vector<double> statistics;
+    while (step_ < settings_.total_steps) {
+      // Act: uniform random during warm-up, then the agent's exploration policy.
+      if (step_ < settings_.warmup_steps) {
+        envs::draw_uniform_action(spec_, replay_rng_, action);
+      } else {
+        float* state_data = state.data_ptr<float>();
+        for (int k = 0; k < spec_.observation_size; ++k)
+          state_data[k] = static_cast<float>(observation_[k]);
+        const torch::Tensor chosen = agent_->act(state, /*explore=*/true, acting_generator_);
+        const float* chosen_data = chosen.contiguous().data_ptr<float>();
+        action.assign(chosen_data, chosen_data + spec_.action_size);
+      }
+      const envs::StepOutcome outcome = env_->step(action, next_observation);
+      std::copy(observation_.begin(), observation_.end(), observation_f.begin());
+      std::copy(action.begin(), action.end(), action_f.begin());
+      next_observation_f.assign(next_observation.begin(), next_observation.end());
+      replay_.add(observation_f.data(), action_f.data(), static_cast<float>(outcome.reward),
+                  next_observation_f.data(), outcome.terminal, outcome.truncated);
+      episode_actions_.insert(episode_actions_.end(), action.begin(), action.end());
+      episode_return_ += outcome.reward;
+      ++step_;
+
+      // Learn: updates_per_step updates per environment step once warm-up is over.
+      if (step_ >= settings_.warmup_steps && replay_.size() >= 1) {
+        for (std::int64_t u = 0; u < settings_.updates_per_step; ++u) {
+          replay_.sample(settings_.batch_size, replay_rng_, batch);
+          agent_->update(batch, statistics);
+          check_finite(statistics);
+          for (std::size_t i = 0; i < statistics.size(); ++i) statistic_sums_[i] += statistics[i];
+          ++statistic_updates_;
+          ++updates_;
+        }
+      }
+
+      // Episode boundary: time limits and true terminals both start a new episode.
+      if (outcome.terminal || outcome.truncated) {
+        last_episode_return_ = episode_return_;
+        episode_return_ = 0;
+        ++episodes_;
+        episode_actions_.clear();
+        env_->reset(derived_seed(identity_.seed, kTrainingEpisode, episodes_), observation_);
+      } else {
+        observation_.swap(next_observation);
+      }
+
+      if (step_ % settings_.log_every == 0 || step_ == settings_.total_steps)
+        write_train_row(train_csv, first_step, started);
+      if (step_ % settings_.eval_every == 0 || step_ == settings_.total_steps)
+        evaluate(eval_csv);
+      if (step_ % settings_.checkpoint_every == 0 || step_ == settings_.total_steps)
+        write_checkpoint();
+      if (hooks_.stop_after_steps > 0 && step_ - first_step >= hooks_.stop_after_steps) return;
+    }
+    say("done: " + std::to_string(step_) + " steps in " +
+        format_duration(seconds_since(started)) + ", last evaluation return " +
+        format_number(last_evaluation_.return_mean));
+  }
+
+  EvaluationResult evaluate_now(std::int64_t episodes) {
+    if (episodes > 0 && episodes != settings_.eval_episodes)
+      evaluator_ = std::make_unique<Evaluator>(identity_, episodes, hooks_.model_dir);
+    EvaluationResult result = evaluator_->run(*agent_);
+    result.step = step_;
+    return result;
+  }
+
+ private:
+  static double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+
+  void say(const std::string& line) {
+    if (hooks_.progress) *hooks_.progress << line << std::endl;
+    if (log_) log_ << line << std::endl;
+  }
+
+  std::string train_header() const {
+    std::string header = "step,updates,episodes,last_episode_return";
+    for (const auto& info : agent_->statistics()) header += "," + info.name;
+    return header + ",steps_per_s,elapsed_s";
+  }
+
+  std::ofstream open_csv(const std::string& name, const std::string& header) {
+    const fs::path path = run_dir_ / name;
+    const bool fresh = !fs::exists(path);
+    std::ofstream file(path, std::ios::app);
+    if (!file) throw Error("cannot write '" + path.string() + "'");
+    if (fresh) file << header << "\n" << std::flush;
+    return file;
+  }
+
+  void check_finite(const std::vector<double>& statistics) const {
+    const auto& infos = agent_->statistics();
+    for (std::size_t i = 0; i < statistics.size(); ++i)
+      if (!std::isfinite(statistics[i]))
+        throw Error("training diverged at step " + std::to_string(step_) + ": " + infos[i].name +
+                    " is " + format_number(statistics[i]) +
+                    "; the run folder keeps its last checkpoint");
+  }
+
+  void write_train_row(std::ofstream& csv, std::int64_t first_step,
+                       std::chrono::steady_clock::time_point started) {
+    const double interval_seconds = seconds_since(interval_clock_);
+    const double steps_per_second = (step_ - interval_start_step_) / std::max(interval_seconds, 1e-9);
+    interval_clock_ = std::chrono::steady_clock::now();
+    std::string row = std::to_string(step_) + "," + std::to_string(updates_) + "," +
+                      std::to_string(episodes_) + "," + format_number(last_episode_return_);
+    for (double sum : statistic_sums_)
+      row += "," + format_number(statistic_updates_ > 0 ? sum / statistic_updates_ : 0.0);
+    row += "," + format_number(steps_per_second) + "," + format_number(seconds_since(started));
+    csv << row << "\n" << std::flush;
+    std::fill(statistic_sums_.begin(), statistic_sums_.end(), 0.0);
+    statistic_updates_ = 0;
+    interval_start_step_ = step_;
+    // Progress line: steps, speed, ETA, last evaluation.
+    const double overall_rate = (step_ - first_step) / std::max(seconds_since(started), 1e-9);
+    std::string line = "step " + std::to_string(step_) + "/" +
+                       std::to_string(settings_.total_steps) + "  " +
+                       format_number(std::round(steps_per_second * 10) / 10) + " steps/s  ETA " +
+                       format_duration((settings_.total_steps - step_) / overall_rate);
+    if (last_evaluation_.episodes > 0)
+      line += "  eval " + format_number(std::round(last_evaluation_.return_mean * 10) / 10) +
+              " (step " + std::to_string(last_evaluation_.step) + ")";
+    say(line);
+  }
+
+  void evaluate(std::ofstream& csv) {
+    const auto started = std::chrono::steady_clock::now();
+    last_evaluation_ = evaluate_now(0);
+    csv << step_ << "," << format_number(last_evaluation_.return_mean) << ","
+        << format_number(last_evaluation_.return_std) << "," << last_evaluation_.episodes << ","
+        << format_number(last_evaluation_.return_min) << ","
+        << format_number(last_evaluation_.return_max) << ","
+        << format_number(seconds_since(started)) << "\n"
+        << std::flush;
+    say("evaluation at step " + std::to_string(step_) + ": return " +
+        format_number(last_evaluation_.return_mean) + " ± " +
+        format_number(last_evaluation_.return_std) + " over " +
+        std::to_string(last_evaluation_.episodes) + " episodes");
+  }
+
+  void write_checkpoint() {
+    std::ostringstream header;
+    header << identity_.algorithm << ' ' << identity_.task << ' ' << identity_.seed << ' '
+           << spec_.observation_size << ' ' << spec_.action_size << ' ' << step_ << ' '
+           << episodes_ << ' ' << format_number_exact(episode_return_) << ' '
+           << format_number_exact(last_episode_return_) << ' ' << updates_ << ' '
+           << statistic_updates_ << ' ' << interval_start_step_;
+    for (double sum : statistic_sums_) header << ' ' << format_number_exact(sum);
+    header << ' ';
+    replay_rng_.save(header);
+    std::string data(kCheckpointMagic, 8);
+    put_blob(data, header.str());
+    std::ostringstream agent_state;
+    agent_->save(agent_state);
+    put_blob(data, agent_state.str());
+    std::ostringstream replay_state;
+    replay_.save(replay_state);
+    put_blob(data, replay_state.str());
+    put_blob(data, generator_bytes(acting_generator_));
+    put<std::uint64_t>(data, episode_actions_.size() / spec_.action_size);
+    for (double value : episode_actions_) put(data, value);
+    data.append(kCheckpointEnd, 8);
+    fs::create_directories(run_dir_ / "checkpoint");
+    write_atomically(run_dir_ / kCheckpointFile, data);
+  }
+
+  // Doubles as text that reads back bit-exactly.
+  static std::string format_number_exact(double value) {
+    char buffer[40];
+    std::snprintf(buffer, sizeof buffer, "%.17g", value);
+    return buffer;
+  }
+
+  Config config_;
+  RunIdentity identity_;
+  TrainerSettings settings_;
+  fs::path run_dir_;
+  TrainerHooks hooks_;
+  std::unique_ptr<envs::Env> env_;
+  envs::TaskSpec spec_;
+  ReplayBuffer replay_;
+  Rng replay_rng_;  // warm-up actions and replay sampling
+  at::Generator acting_generator_;
+  std::unique_ptr<Agent> agent_;
+  std::unique_ptr<Evaluator> evaluator_;
+  std::ofstream log_;
+
+  std::vector<double> observation_;
+  std::vector<double> episode_actions_;  // the unfinished episode's actions, for resuming
+  std::int64_t step_ = 0, episodes_ = 0, updates_ = 0;
+  double episode_return_ = 0, last_episode_return_ = 0;
+  std::vector<double> statistic_sums_;  // since the last train.csv row
+  std::int64_t statistic_updates_ = 0, interval_start_step_ = 0;
+  std::chrono::steady_clock::time_point interval_clock_;
+  EvaluationResult last_evaluation_;
+};
+
+fs::path checkpoint_path(const fs::path& run_dir) { return run_dir / kCheckpointFile; }
+
+}  // namespace
+
+void set_run_identity(Config& config, const RunIdentity& identity) {
+  config.define("run.algorithm", identity.algorithm);
+  config.define("run.task", identity.task);
+  config.define("run.seed", static_cast<std::int64_t>(identity.seed));
+}
+
+RunIdentity run_identity(const Config& config) {
+  RunIdentity identity;
+  identity.algorithm = config.get_string("run.algorithm");
+  identity.task = config.get_string("run.task");
+  identity.seed = static_cast<std::uint64_t>(config.get_int_at_least("run.seed", 0));
+  return identity;
+}
+
+Config read_run_config(const std::string& run_dir) {
+  const fs::path path = fs::path(run_dir) / "config.toml";
+  if (!fs::is_directory(run_dir)) throw Error("run folder '" + run_dir + "' does not exist");
+  if (!fs::exists(path)) throw Error("'" + run_dir + "' is not a run folder (no config.toml)");
+  return Config::from_file(path.string());
+}
+
+void train_new_run(const Config& config, const std::string& run_dir, const AgentFactory& factory,
+                   const TrainerHooks& hooks) {
+  if (fs::exists(fs::path(run_dir) / "config.toml"))
+    throw Error("'" + run_dir +
+                "' already holds a run; continue it with 'rfm train --resume " + run_dir +
+                "' or choose another --out");
+  // Build everything (task, agent, buffers) before the folder is created, so that bad settings
+  // leave nothing behind.
+  Session session(config, run_dir, factory, hooks);
+  fs::create_directories(run_dir);
+  write_atomically(fs::path(run_dir) / "config.toml", config.to_toml());
+  session.start();
+  session.run();
+}
+
+void resume_run(const std::string& run_dir, std::int64_t total_steps, const AgentFactory& factory,
+                const TrainerHooks& hooks) {
+  Config config = read_run_config(run_dir);
+  const fs::path checkpoint = checkpoint_path(run_dir);
+  if (!fs::exists(checkpoint))
+    throw Error("run '" + run_dir + "' has no checkpoint to resume from (" +
+                checkpoint.string() + ")");
+  if (total_steps > 0) config.set("trainer.total_steps=" + std::to_string(total_steps));
+  Session session(config, run_dir, factory, hooks);
+  session.restore(checkpoint);
+  if (session.step() >= config.get_int("trainer.total_steps"))
+    throw Error("run '" + run_dir + "' is already at step " + std::to_string(session.step()) +
+                "; pass --steps N with N larger to train further");
+  // Drop what an interrupted process wrote after its last checkpoint, then continue.
+  truncate_csv_after(fs::path(run_dir) / "train.csv", session.step());
+  truncate_csv_after(fs::path(run_dir) / "eval.csv", session.step());
+  if (total_steps > 0) write_atomically(fs::path(run_dir) / "config.toml", config.to_toml());
+  session.run();
+}
+
+EvaluationResult evaluate_run(const std::string& run_dir, std::int64_t episodes,
+                              const AgentFactory& factory, const TrainerHooks& hooks) {
+  const Config config = read_run_config(run_dir);
+  const fs::path checkpoint = checkpoint_path(run_dir);
+  if (!fs::exists(checkpoint))
+    throw Error("run '" + run_dir + "' has no checkpoint to evaluate (" + checkpoint.string() +
+                ")");
+  Session session(config, run_dir, factory, hooks);
+  session.restore(checkpoint);
+  return session.evaluate_now(episodes);
+}
+
+}  // namespace rfm::rl

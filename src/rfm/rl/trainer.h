@@ -1,0 +1,56 @@
+// The online training loop and its run folder (DESIGN.md): uniform random warm-up, then acting
+// with the agent and `updates_per_step` updates per environment step; evaluation every N steps over
+// M episodes in environments of its own with a fixed seed schedule; train.csv, eval.csv, log.txt,
+// and an atomic checkpoint that holds everything needed to continue bit-for-bit.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+
+#include "rfm/rl/agent.h"
+#include "rfm/rl/config.h"
+
+namespace rfm::rl {
+
+// The run's identity, stored in config.toml's [run] table.
+struct RunIdentity {
+  std::string algorithm;
+  std::string task;
+  std::uint64_t seed = 0;
+};
+
+struct TrainerHooks {
+  std::string model_dir;             // MJCF models ("" = the built-in ones)
+  std::ostream* progress = nullptr;  // progress lines (also written to the run's log.txt)
+  // Stop (as if killed) after this many environment steps in this process; 0 = never. Tests use it.
+  std::int64_t stop_after_steps = 0;
+};
+
+// Adds the [run] table to a configuration.
+void set_run_identity(Config& config, const RunIdentity& identity);
+RunIdentity run_identity(const Config& config);
+
+// Creates run_dir (which must not already hold a run) and trains from step 0.
+void train_new_run(const Config& config, const std::string& run_dir, const AgentFactory& factory,
+                   const TrainerHooks& hooks);
+
+// Continues the run in run_dir from its checkpoint; total_steps > 0 sets a new total.
+void resume_run(const std::string& run_dir, std::int64_t total_steps, const AgentFactory& factory,
+                const TrainerHooks& hooks);
+
+struct EvaluationResult {
+  double return_mean = 0, return_std = 0, return_min = 0, return_max = 0;
+  std::int64_t episodes = 0;
+  std::int64_t step = 0;  // the checkpoint's environment step
+};
+
+// Evaluates the run's last checkpoint over `episodes` episodes (0 = trainer.eval_episodes) with the
+// trainer's evaluation seed schedule; writes nothing.
+EvaluationResult evaluate_run(const std::string& run_dir, std::int64_t episodes,
+                              const AgentFactory& factory, const TrainerHooks& hooks);
+
+// The configuration stored in a run folder, with a clear error if there is none.
+Config read_run_config(const std::string& run_dir);
+
+}  // namespace rfm::rl

@@ -1,0 +1,125 @@
+// The RFM update (ALGORITHMS.md §3): the actor's regression target against an independent
+// computation of the formulas, gradients confined to their network in each step, Polyak targets.
+#include "rfm/agents/rfm.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <vector>
+
+#include "rfm/rl/config.h"
+
+namespace rfm::agents {
+namespace {
+
+RfmOptions tiny_options() {
+  RfmOptions options = RfmOptions::from_config(rl::Config::from_preset(RFM_CONFIGS_DIR, "rfm", "paper"));
+  options.estimator.num_draws = 8;
+  options.policy.particles = 3;
+  options.policy.ode_steps = 4;
+  return options;
+}
+
+rl::TransitionBatch random_batch(int64_t batch, int64_t state, int64_t action, uint64_t seed) {
+  torch::manual_seed(seed);
+  rl::TransitionBatch b;
+  b.observations = torch::randn({batch, state});
+  b.actions = torch::rand({batch, action}) * 2 - 1;
+  b.rewards = torch::rand({batch});
+  b.next_observations = torch::randn({batch, state});
+  b.terminals = (torch::rand({batch}) < 0.3).to(torch::kFloat32);
+  return b;
+}
+
+// §2–§3 written out once more, in float64 and row by row: the data-side optimal-diagonal estimate
+// of μ1 for the latent Boltzmann target, then v̂ = μ̂1 − μ̂0 with μ̂0 = (u_t − t μ̂1)/(1 − t).
+torch::Tensor independent_velocity_target(nn::CriticEnsembleImpl& critic,
+                                          const RfmUpdateTrace& trace, double temperature,
+                                          double ridge, double clip) {
+  const auto f64 = torch::kFloat64;
+  const int64_t batch = trace.states.size(0), draws = trace.posterior_noise_draws.size(1),
+                dim = trace.noisy_latents.size(1);
+  torch::Tensor target = torch::empty({batch, dim}, f64);
+  for (int64_t b = 0; b < batch; ++b) {
+    const double t = trace.times[b].item<double>();
+    const torch::Tensor x = trace.noisy_latents[b].to(f64);
+    const torch::Tensor x0 = trace.posterior_noise_draws[b].to(f64);  // [K, d]
+    // x1_k on the line through x: (x − (1 − t) x0_k)/t.
+    torch::Tensor x1 = ((x.unsqueeze(0) - (1 - t) * x0) / t).detach().requires_grad_(true);
+    // log p1(u) = min Q(s, tanh u)/λ + Σ log sech² u, with log sech² u written as
+    // 2 (log 2 − |u| − log(1 + e^{−2|u|})) so that it stays finite where tanh saturates.
+    const torch::Tensor a = torch::tanh(x1);
+    const torch::Tensor q =
+        critic.min_q(trace.states[b].unsqueeze(0).expand({draws, -1}), a.to(torch::kFloat32))
+            .to(f64);
+    const torch::Tensor log_p1 = q / temperature + (2 * (std::log(2.0) - x1.abs() - torch::log1p(torch::exp(-2 * x1.abs())))).sum(1);
+    const torch::Tensor gradient = torch::autograd::grad({log_p1.sum()}, {x1})[0];
+    x1 = x1.detach();
+    const torch::Tensor w = torch::softmax(log_p1.detach(), 0).unsqueeze(1);  // [K, 1]
+    // s1 = ∇ log p1(x1) − (α/β) ∇ log p0(x0) = ∇ log p1(x1) + t/(1 − t) x0.
+    const torch::Tensor s1 = gradient + (t / (1 - t)) * x0;
+    const torch::Tensor x_bar = (w * x1).sum(0), s_bar = (w * s1).sum(0);
+    const torch::Tensor w2 = w * w;
+    const torch::Tensor c = (-(w2 * (x1 - x_bar) * (s1 - s_bar)).sum(0) /
+                             ((w2 * (s1 - s_bar).pow(2)).sum(0) + ridge))
+                                .clamp(-clip, clip);
+    const torch::Tensor mu1 = x_bar + c * s_bar;
+    const torch::Tensor mu0 = (x - t * mu1) / (1 - t);
+    target[b] = mu1 - mu0;
+  }
+  return target;
+}
+
+TEST(RfmUpdate, ActorTargetEqualsTheFormulasComputedIndependently) {
+  const RfmOptions options = tiny_options();
+  RfmAgent agent(options, /*observation_size=*/3, /*action_size=*/2, /*seed=*/5);
+  agent.set_tracing(true);
+  std::vector<double> statistics;
+  // Two updates so that the critic is not at its initialisation.
+  agent.update(random_batch(5, 3, 2, 1), statistics);
+  agent.update(random_batch(5, 3, 2, 2), statistics);
+  const RfmUpdateTrace& trace = agent.last_trace();
+  // §3 step 3: u_t = t u1 + (1 − t) ε with t in [0.01, 0.99].
+  EXPECT_TRUE(torch::allclose(trace.noisy_latents,
+                              trace.times.unsqueeze(1) * trace.proposal_latents +
+                                  (1 - trace.times.unsqueeze(1)) * trace.noise,
+                              1e-6, 1e-6));
+  EXPECT_TRUE((trace.times >= 0.01).all().item<bool>() && (trace.times <= 0.99).all().item<bool>());
+  EXPECT_EQ(trace.posterior_noise_draws.sizes(), (std::vector<int64_t>{5, 8, 2}));
+  // The critic after the update is the one the posterior used (the actor step leaves it alone).
+  const torch::Tensor expected = independent_velocity_target(
+      agent.critic(), trace, options.policy.temperature, options.estimator.ridge,
+      options.estimator.clip);
+  const torch::Tensor actual = trace.velocity_target.to(torch::kFloat64);
+  const double scale = expected.abs().max().item<double>();
+  EXPECT_LT((actual - expected).abs().max().item<double>(), 1e-4 * std::max(1.0, scale))
+      << "library\n" << actual << "\nindependent\n" << expected;
+}
+
+TEST(RfmUpdate, GradientsReachOnlyTheNetworkOfEachStep) {
+  RfmAgent agent(tiny_options(), 3, 2, 7);
+  agent.set_tracing(true);
+  std::vector<double> statistics;
+  agent.update(random_batch(6, 3, 2, 3), statistics);
+  const RfmUpdateTrace& trace = agent.last_trace();
+  EXPECT_GT(trace.critic_step_critic_gradient, 0.0);
+  EXPECT_EQ(trace.critic_step_actor_gradient, 0.0);
+  EXPECT_GT(trace.actor_step_actor_gradient, 0.0);
+  EXPECT_EQ(trace.actor_step_critic_gradient, 0.0);
+}
+
+TEST(RfmUpdate, TargetCriticFollowsByPolyakAveraging) {
+  RfmOptions options = tiny_options();
+  options.polyak_tau = 0.25;
+  RfmAgent agent(options, 3, 2, 9);
+  const torch::Tensor before = agent.target_critic().parameters()[0].clone();
+  std::vector<double> statistics;
+  agent.update(random_batch(6, 3, 2, 4), statistics);
+  const torch::Tensor online = agent.critic().parameters()[0];
+  EXPECT_TRUE(torch::allclose(agent.target_critic().parameters()[0], 0.75 * before + 0.25 * online,
+                              1e-6, 1e-6));
+}
+
+}  // namespace
+}  // namespace rfm::agents
