@@ -10,6 +10,7 @@ void add_bench_command(CLI::App& app) {
   add_bench_estimator_command(*bench);
   add_bench_gemm_command(*bench);
   add_bench_update_command(*bench);
+  add_bench_bandit_command(*bench);
 }
 
 }  // namespace rfm::cli

@@ -16,6 +16,7 @@ void add_bench_env_command(CLI::App& bench);
 void add_bench_estimator_command(CLI::App& bench);
 void add_bench_gemm_command(CLI::App& bench);
 void add_bench_update_command(CLI::App& bench);
+void add_bench_bandit_command(CLI::App& bench);
 // From bench_gemm.cpp: median float32 GEMM rate of n × n matrices through LibTorch, and the BLAS
 // library file this process has loaded.
 double measure_sgemm_gflops(int64_t n, int rounds);
