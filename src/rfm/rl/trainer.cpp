@@ -323,7 +323,7 @@ class Session {
 
   std::int64_t step() const { return step_; }
 
-  // Runs until total_steps (or the hooks' stop), writing CSV rows, evaluations and checkpoints.
+  // Runs until total_steps, writing CSV rows, evaluations and checkpoints.
   void run() {
     std::ofstream train_csv = open_csv("train.csv", train_header());
     std::ofstream eval_csv =
@@ -331,7 +331,6 @@ class Session {
     log_ = std::ofstream(run_dir_ / "log.txt", std::ios::app);
     const auto started = std::chrono::steady_clock::now();
     interval_clock_ = started;
-    const std::int64_t first_step = step_;
     say("training " + identity_.algorithm + " on " + identity_.task + ", seed " +
         std::to_string(identity_.seed) + ", from step " + std::to_string(step_) + " to " +
         std::to_string(settings_.total_steps) + " (" + std::to_string(at::get_num_threads()) +
@@ -389,12 +388,11 @@ class Session {
       }
 
       if (step_ % settings_.log_every == 0 || step_ == settings_.total_steps)
-        write_train_row(train_csv, first_step, started);
+        write_train_row(train_csv, started);
       if (step_ % settings_.eval_every == 0 || step_ == settings_.total_steps)
         evaluate(eval_csv);
       if (step_ % settings_.checkpoint_every == 0 || step_ == settings_.total_steps)
         write_checkpoint();
-      if (hooks_.stop_after_steps > 0 && step_ - first_step >= hooks_.stop_after_steps) return;
     }
     say("done: " + std::to_string(step_) + " steps in " +
         format_duration(seconds_since(started)) + ", last evaluation return " +
@@ -443,8 +441,7 @@ class Session {
                     "; the run folder keeps its last checkpoint");
   }
 
-  void write_train_row(std::ofstream& csv, std::int64_t first_step,
-                       std::chrono::steady_clock::time_point started) {
+  void write_train_row(std::ofstream& csv, std::chrono::steady_clock::time_point started) {
     const double interval_seconds = seconds_since(interval_clock_);
     const double steps_per_second = (step_ - interval_start_step_) / std::max(interval_seconds, 1e-9);
     interval_clock_ = std::chrono::steady_clock::now();
@@ -458,11 +455,11 @@ class Session {
     statistic_updates_ = 0;
     interval_start_step_ = step_;
     // Progress line: steps, speed, ETA, last evaluation.
-    const double overall_rate = (step_ - first_step) / std::max(seconds_since(started), 1e-9);
+    // ETA from the last interval's rate: warm-up steps are far faster than learning ones.
     std::string line = "step " + std::to_string(step_) + "/" +
                        std::to_string(settings_.total_steps) + "  " +
                        format_number(std::round(steps_per_second * 10) / 10) + " steps/s  ETA " +
-                       format_duration((settings_.total_steps - step_) / overall_rate);
+                       format_duration((settings_.total_steps - step_) / steps_per_second);
     if (last_evaluation_.episodes > 0)
       line += "  eval " + format_number(std::round(last_evaluation_.return_mean * 10) / 10) +
               " (step " + std::to_string(last_evaluation_.step) + ")";

@@ -23,8 +23,6 @@ struct RunIdentity {
 struct TrainerHooks {
   std::string model_dir;             // MJCF models ("" = the built-in ones)
   std::ostream* progress = nullptr;  // progress lines (also written to the run's log.txt)
-  // Stop (as if killed) after this many environment steps in this process; 0 = never. Tests use it.
-  std::int64_t stop_after_steps = 0;
 };
 
 // Adds the [run] table to a configuration.
