@@ -6,8 +6,6 @@
 #include <torch/serialize/output-archive.h>
 
 #include <chrono>
-#include <cmath>
-#include <mutex>
 
 #include "rfm/agents/agent_state.h"
 #include "rfm/flow/source.h"
