@@ -170,6 +170,11 @@ TEST_F(CliTrain, ForeignOrTruncatedCheckpointsAreRefusedWithoutDamage) {
   // An existing run is never overwritten by a new one.
   fails("train --task bandit-bimodal --out " + dir("bandit"), "already holds a run");
   EXPECT_EQ(before, snapshot(root_ / "bandit"));
+  // A damaged eval.csv is reported before either CSV is rewritten.
+  std::ofstream(root_ / "bandit" / "eval.csv", std::ios::app) << "garbage,1\n";
+  before = snapshot(root_ / "bandit");
+  fails("train --resume " + dir("bandit") + " --steps 200", "does not start with a step");
+  EXPECT_EQ(before, snapshot(root_ / "bandit"));
 }
 
 }  // namespace

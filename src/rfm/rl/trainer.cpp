@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -159,10 +160,9 @@ std::string format_duration(double seconds) {
   return buffer;
 }
 
-// Keeps the header and the rows whose first field (the step) is at most `last_step`: the part of a
-// CSV an interrupted run had written up to its checkpoint.
-void truncate_csv_after(const fs::path& path, std::int64_t last_step) {
-  if (!fs::exists(path)) return;
+// The header and the rows whose first field (the step) is at most `last_step`: the part of a CSV an
+// interrupted run had written up to its checkpoint. Throws on a row without a step.
+std::string csv_rows_up_to(const fs::path& path, std::int64_t last_step) {
   std::string text = read_whole_file(path);
   // A process killed while writing may have left half a row: drop it.
   text.erase(text.find_last_of('\n') == std::string::npos ? 0 : text.find_last_of('\n') + 1);
@@ -171,11 +171,19 @@ void truncate_csv_after(const fs::path& path, std::int64_t last_step) {
   bool header = true;
   while (std::getline(in, line)) {
     if (line.empty()) continue;
-    if (!header && std::stoll(line.substr(0, line.find(','))) > last_step) break;
+    if (!header) {
+      const std::string step = line.substr(0, line.find(','));
+      char* end = nullptr;
+      const long long value = std::strtoll(step.c_str(), &end, 10);
+      if (step.empty() || *end != '\0')
+        throw Error("'" + path.string() + "' has a row that does not start with a step: '" + line +
+                    "'");
+      if (value > last_step) break;
+    }
     kept += line + "\n";
     header = false;
   }
-  write_atomically(path, kept);
+  return kept;
 }
 
 // --- evaluation in environments of its own -------------------------------------------------
@@ -591,9 +599,14 @@ void resume_run(const std::string& run_dir, std::int64_t total_steps, const Agen
   if (session.step() >= config.get_int("trainer.total_steps"))
     throw Error("run '" + run_dir + "' is already at step " + std::to_string(session.step()) +
                 "; pass --steps N with N larger to train further");
-  // Drop what an interrupted process wrote after its last checkpoint, then continue.
-  truncate_csv_after(fs::path(run_dir) / "train.csv", session.step());
-  truncate_csv_after(fs::path(run_dir) / "eval.csv", session.step());
+  // Drop what an interrupted process wrote after its last checkpoint (both files checked before
+  // either is rewritten), then continue.
+  std::vector<std::pair<fs::path, std::string>> kept_rows;
+  for (const char* name : {"train.csv", "eval.csv"}) {
+    const fs::path path = fs::path(run_dir) / name;
+    if (fs::exists(path)) kept_rows.emplace_back(path, csv_rows_up_to(path, session.step()));
+  }
+  for (const auto& [path, rows] : kept_rows) write_atomically(path, rows);
   if (total_steps > 0) write_atomically(fs::path(run_dir) / "config.toml", config.to_toml());
   session.run();
 }
