@@ -19,12 +19,6 @@ struct BenchEnvOptions {
   int rounds = 5;
 };
 
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const std::size_t n = values.size();
-  return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
-}
-
 // Agent steps per second through the Env, with uniform random actions. Only step() is timed:
 // episode resets do task work of their own (cheetah settles for 200 physics steps, quadruped
 // searches for a contact-free height) that is part of the task, not of the wrapper.

@@ -30,12 +30,6 @@ struct BenchUpdateOptions {
   std::uint64_t seed = 0;
 };
 
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const std::size_t n = values.size();
-  return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
-}
-
 // Multiply-add FLOPs of the matrix products of one RFM update (§3), counted from the layer sizes:
 // a backward pass costs twice its forward pass (input and weight gradients), an input-only
 // backward (the posterior's ∇_a Q) once.

@@ -3,6 +3,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <string>
+#include <vector>
+
 namespace rfm::cli {
 
 void add_tasks_command(CLI::App& app);
@@ -20,6 +23,8 @@ void add_bench_bandit_command(CLI::App& bench);
 // From bench_gemm.cpp: median float32 GEMM rate of n × n matrices through LibTorch, and the BLAS
 // library file this process has loaded.
 double measure_sgemm_gflops(int64_t n, int rounds);
+// From bench.cpp: the median of a sample (the mean of the middle two for an even count).
+double median(std::vector<double> values);
 std::string loaded_blas_library();
 // Commands whose issues are not done yet: they exist so that users get a clear message.
 void add_unbuilt_commands(CLI::App& app);

@@ -13,19 +13,31 @@ FlowPolicy::FlowPolicy(nn::VelocityNetwork network, FlowPolicyOptions options)
     throw Error("rfm.t_min must lie in [0, 0.5)");
 }
 
+namespace {
+// Each state's row repeated `samples` times, adjacent.
+torch::Tensor repeat_rows(const torch::Tensor& states, int64_t samples) {
+  return samples == 1 ? states : states.repeat_interleave(samples, 0);
+}
+}  // namespace
+
 torch::Tensor FlowPolicy::sample_latents(const torch::Tensor& states, int64_t samples,
                                          at::Generator& generator) {
+  return integrate_from_noise(repeat_rows(states, samples), generator);
+}
+
+torch::Tensor FlowPolicy::integrate_from_noise(const torch::Tensor& repeated_states,
+                                               at::Generator& generator) {
   torch::NoGradGuard no_grad;
   auto& network = *network_;
-  const int64_t rows = states.size(0) * samples;
-  const torch::Tensor repeated_states =
-      samples == 1 ? states : states.repeat_interleave(samples, 0);
-  const torch::Tensor temperature = torch::full({1}, options_.temperature, states.options());
+  const int64_t rows = repeated_states.size(0);
+  const torch::Tensor temperature =
+      torch::full({1}, options_.temperature, repeated_states.options());
   // s and λ stay fixed along the path: their first-layer terms are computed once.
   const torch::Tensor condition =
       network.condition_features(repeated_states, temperature.expand({rows}));
   // §3: u starts from N(0, I) at t = t_min.
-  torch::Tensor u = torch::randn({rows, network.action_size}, generator, states.options());
+  torch::Tensor u =
+      torch::randn({rows, network.action_size}, generator, repeated_states.options());
   const double dt = (1.0 - 2.0 * options_.t_min) / static_cast<double>(options_.ode_steps);
   for (int64_t step = 0; step < options_.ode_steps; ++step) {
     const double t = options_.t_min + static_cast<double>(step) * dt;
@@ -48,12 +60,12 @@ torch::Tensor FlowPolicy::choose_latents(const torch::Tensor& states,
                                          at::Generator& generator) {
   torch::NoGradGuard no_grad;
   const int64_t batch = states.size(0), particles = options_.particles;
-  const torch::Tensor latents = sample_latents(states, particles, generator);  // [N·P, d]
+  const torch::Tensor repeated_states = repeat_rows(states, particles);
+  const torch::Tensor latents = integrate_from_noise(repeated_states, generator);  // [N·P, d]
   if (particles == 1) return latents;
   // §3: Q = min(Q1, Q2) of the online critic at every particle's action a = tanh(u).
   const torch::Tensor q =
-      critic.min_q(states.repeat_interleave(particles, 0), torch::tanh(latents))
-          .view({batch, particles});
+      critic.min_q(repeated_states, torch::tanh(latents)).view({batch, particles});
   torch::Tensor chosen;
   if (choice == ParticleChoice::arg_max) {
     chosen = q.argmax(1);

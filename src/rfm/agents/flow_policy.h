@@ -42,6 +42,10 @@ class FlowPolicy {
   nn::VelocityNetwork& network() { return network_; }
 
  private:
+  // The ODE from N(0, I) at t_min to 1 − t_min for rows of (already repeated) states [M, s].
+  torch::Tensor integrate_from_noise(const torch::Tensor& repeated_states,
+                                     at::Generator& generator);
+
   nn::VelocityNetwork network_;
   FlowPolicyOptions options_;
 };

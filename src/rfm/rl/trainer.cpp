@@ -260,8 +260,7 @@ class Session {
  public:
   Session(const Config& config, fs::path run_dir, const AgentFactory& factory,
           const TrainerHooks& hooks)
-      : config_(config),
-        identity_(run_identity(config)),
+      : identity_(run_identity(config)),
         settings_(TrainerSettings::from_config(config)),
         run_dir_(std::move(run_dir)),
         hooks_(hooks),
@@ -270,7 +269,7 @@ class Session {
         replay_(settings_.replay_size, spec_.observation_size, spec_.action_size),
         replay_rng_(derived_seed(identity_.seed, kReplay, 0)),
         acting_generator_(flow::make_generator(derived_seed(identity_.seed, kActing, 0))) {
-    agent_ = factory(config_, spec_, derived_seed(identity_.seed, kAgent, 0));
+    agent_ = factory(config, spec_, derived_seed(identity_.seed, kAgent, 0));
     evaluator_ = std::make_unique<Evaluator>(identity_, settings_.eval_episodes, hooks.model_dir);
     statistic_sums_.assign(agent_->statistics().size(), 0.0);
   }
@@ -522,7 +521,6 @@ class Session {
     return buffer;
   }
 
-  Config config_;
   RunIdentity identity_;
   TrainerSettings settings_;
   fs::path run_dir_;
