@@ -66,6 +66,13 @@ void read_archive(std::istream& in,
   }
 }
 
+double milliseconds_since(std::chrono::steady_clock::time_point& start) {
+  const auto now = std::chrono::steady_clock::now();
+  const double ms = std::chrono::duration<double, std::milli>(now - start).count();
+  start = now;
+  return ms;
+}
+
 double gradient_norm(const std::vector<torch::Tensor>& parameters) {
   double squares = 0.0;
   for (const auto& parameter : parameters)

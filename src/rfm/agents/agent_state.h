@@ -7,6 +7,7 @@
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
+#include <chrono>
 #include <functional>
 #include <iosfwd>
 #include <string>
@@ -32,6 +33,9 @@ void read_generator(torch::serialize::InputArchive& archive, const std::string& 
 // missing key, a parameter of another shape) becomes one rfm::Error.
 void read_archive(std::istream& in,
                   const std::function<void(torch::serialize::InputArchive&)>& read);
+
+// Milliseconds since `start`, which moves to now (the update-time columns of train.csv).
+double milliseconds_since(std::chrono::steady_clock::time_point& start);
 
 // The Euclidean norm of all gradients of `parameters` (0 where none was computed).
 double gradient_norm(const std::vector<torch::Tensor>& parameters);

@@ -13,13 +13,6 @@ FlowPolicy::FlowPolicy(nn::VelocityNetwork network, FlowPolicyOptions options)
     throw Error("rfm.t_min must lie in [0, 0.5)");
 }
 
-namespace {
-// Each state's row repeated `samples` times, adjacent.
-torch::Tensor repeat_rows(const torch::Tensor& states, int64_t samples) {
-  return samples == 1 ? states : states.repeat_interleave(samples, 0);
-}
-}  // namespace
-
 torch::Tensor FlowPolicy::sample_latents(const torch::Tensor& states, int64_t samples,
                                          at::Generator& generator) {
   return integrate_from_noise(repeat_rows(states, samples), generator);
@@ -66,16 +59,7 @@ torch::Tensor FlowPolicy::choose_latents(const torch::Tensor& states,
   // §3: Q = min(Q1, Q2) of the online critic at every particle's action a = tanh(u).
   const torch::Tensor q =
       critic.min_q(repeated_states, torch::tanh(latents)).view({batch, particles});
-  torch::Tensor chosen;
-  if (choice == ParticleChoice::arg_max) {
-    chosen = q.argmax(1);
-  } else {
-    // §3: pick particle i with probability softmax(Q(s, a_i)/λ).
-    chosen = torch::multinomial(torch::softmax(q / options_.temperature, 1), 1, false, generator)
-                 .squeeze(1);
-  }
-  const torch::Tensor rows = torch::arange(batch, chosen.options()) * particles + chosen;
-  return latents.index_select(0, rows);
+  return choose_among_particles(latents, q, choice, options_.temperature, generator);
 }
 
 }  // namespace rfm::agents

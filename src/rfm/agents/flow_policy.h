@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "rfm/agents/particles.h"
 #include "rfm/flow/sampler.h"
 #include "rfm/nn/networks.h"
 
@@ -19,9 +20,6 @@ struct FlowPolicyOptions {
   flow::OdeMethod ode_method = flow::OdeMethod::euler;
   double t_min = 0.01;
 };
-
-// How one of the P particles is chosen per state.
-enum class ParticleChoice { boltzmann, arg_max };
 
 class FlowPolicy {
  public:

@@ -2,7 +2,11 @@
 
 #include <utility>
 
+#include "rfm/agents/dqs.h"
+#include "rfm/agents/qne.h"
+#include "rfm/agents/qsm.h"
 #include "rfm/agents/rfm.h"
+#include "rfm/agents/rfm_diffusion.h"
 #include "rfm/util/error.h"
 
 namespace rfm::agents {
@@ -11,6 +15,11 @@ namespace {
 const std::vector<std::pair<std::string, rl::AgentFactory>>& registry() {
   static const std::vector<std::pair<std::string, rl::AgentFactory>> entries = {
       {"rfm", make_rfm_agent},
+      {"rfm-vp", make_rfm_diffusion_agent},
+      {"rfm-ve", make_rfm_diffusion_agent},
+      {"qsm", make_qsm_agent},
+      {"qne", make_qne_agent},
+      {"dqs", make_dqs_agent},
   };
   return entries;
 }

@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "rfm/agents/agent_state.h"
+#include "rfm/agents/critic_learner.h"
 #include "rfm/flow/source.h"
 #include "rfm/flow/target.h"
 #include "rfm/rl/config.h"
@@ -31,14 +32,23 @@ enum Statistic {
   kStatisticCount
 };
 
-double milliseconds_since(std::chrono::steady_clock::time_point& start) {
-  const auto now = std::chrono::steady_clock::now();
-  const double ms = std::chrono::duration<double, std::milli>(now - start).count();
-  start = now;
-  return ms;
+}  // namespace
+
+flow::EstimatorOptions estimator_options_from_config(const rl::Config& config) {
+  flow::EstimatorOptions options = flow::EstimatorOptions::parse(config.get_string("rfm.estimator"));
+  options.side = flow::parse_estimator_side(config.get_string("rfm.estimator_side"));
+  options.num_draws = config.get_int_at_least("rfm.mc_samples", 1);
+  options.ridge = config.get_double_in("rfm.ridge", 0.0, 1e6);
+  options.clip = config.get_double_in("rfm.coefficient_clip", 0.0, 1e6);
+  return options;
 }
 
-}  // namespace
+ProposalSource proposal_from_config(const rl::Config& config) {
+  const std::string& proposal = config.get_string("rfm.proposal");
+  if (proposal == "on-policy") return ProposalSource::on_policy;
+  if (proposal == "replay") return ProposalSource::replay;
+  throw Error("rfm.proposal: unknown value '" + proposal + "' (valid: on-policy, replay)");
+}
 
 RfmOptions RfmOptions::from_config(const rl::Config& config) {
   RfmOptions options;
@@ -47,23 +57,14 @@ RfmOptions RfmOptions::from_config(const rl::Config& config) {
   options.policy.ode_steps = config.get_int_at_least("rfm.ode_steps", 1);
   options.policy.ode_method = flow::parse_ode_method(config.get_string("rfm.ode_method"));
   options.policy.t_min = config.get_double_in("rfm.t_min", 0.0, 0.49);
-  options.estimator = flow::EstimatorOptions::parse(config.get_string("rfm.estimator"));
-  options.estimator.side = flow::parse_estimator_side(config.get_string("rfm.estimator_side"));
-  options.estimator.num_draws = config.get_int_at_least("rfm.mc_samples", 1);
-  options.estimator.ridge = config.get_double_in("rfm.ridge", 0.0, 1e6);
-  options.estimator.clip = config.get_double_in("rfm.coefficient_clip", 0.0, 1e6);
-  const std::string& proposal = config.get_string("rfm.proposal");
-  if (proposal == "on-policy")
-    options.proposal = ProposalSource::on_policy;
-  else if (proposal == "replay")
-    options.proposal = ProposalSource::replay;
-  else
-    throw Error("rfm.proposal: unknown value '" + proposal + "' (valid: on-policy, replay)");
-  options.discount = config.get_double_in("trainer.discount", 0.0, 1.0);
-  options.polyak_tau = config.get_double_in("trainer.polyak_tau", 0.0, 1.0);
-  options.critic_learning_rate = config.get_double_in("trainer.critic_learning_rate", 0.0, 1.0);
-  options.actor_learning_rate = config.get_double_in("trainer.actor_learning_rate", 0.0, 1.0);
-  options.grad_norm_clip = config.get_double_in("trainer.grad_norm_clip", 0.0, 1e9);
+  options.estimator = estimator_options_from_config(config);
+  options.proposal = proposal_from_config(config);
+  const CommonUpdateOptions common = CommonUpdateOptions::from_config(config);
+  options.discount = common.discount;
+  options.polyak_tau = common.polyak_tau;
+  options.critic_learning_rate = common.critic_learning_rate;
+  options.actor_learning_rate = common.actor_learning_rate;
+  options.grad_norm_clip = common.grad_norm_clip;
   return options;
 }
 

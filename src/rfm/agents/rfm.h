@@ -36,6 +36,11 @@ struct RfmOptions {
   static RfmOptions from_config(const rl::Config& config);
 };
 
+// rfm.estimator, estimator_side, mc_samples, ridge and coefficient_clip (shared with rfm-vp/ve).
+flow::EstimatorOptions estimator_options_from_config(const rl::Config& config);
+// rfm.proposal: on-policy | replay.
+ProposalSource proposal_from_config(const rl::Config& config);
+
 // What one update computed, kept when tracing is on (tests recompute §3 from it).
 struct RfmUpdateTrace {
   torch::Tensor states, proposal_latents, times, noise, noisy_latents;  // s, u1, t, ε, u_t

@@ -1,0 +1,72 @@
+#include "rfm/agents/critic_learner.h"
+
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adam.h>
+
+#include "rfm/agents/agent_state.h"
+#include "rfm/rl/config.h"
+
+namespace rfm::agents {
+
+CommonUpdateOptions CommonUpdateOptions::from_config(const rl::Config& config) {
+  CommonUpdateOptions options;
+  options.discount = config.get_double_in("trainer.discount", 0.0, 1.0);
+  options.polyak_tau = config.get_double_in("trainer.polyak_tau", 0.0, 1.0);
+  options.critic_learning_rate = config.get_double_in("trainer.critic_learning_rate", 0.0, 1.0);
+  options.actor_learning_rate = config.get_double_in("trainer.actor_learning_rate", 0.0, 1.0);
+  options.grad_norm_clip = config.get_double_in("trainer.grad_norm_clip", 0.0, 1e9);
+  return options;
+}
+
+CriticLearner::CriticLearner(int64_t observation_size, int64_t action_size,
+                             const CommonUpdateOptions& options)
+    : options_(options),
+      online_(observation_size, action_size),
+      target_(observation_size, action_size) {
+  target_->polyak_update_from(*online_, 1.0);
+  for (auto& parameter : target_->parameters()) parameter.requires_grad_(false);
+  optimizer_ = std::make_unique<torch::optim::Adam>(
+      online_->parameters(), torch::optim::AdamOptions(options.critic_learning_rate));
+}
+
+CriticLearner::~CriticLearner() = default;
+
+torch::Tensor CriticLearner::td_target(const rl::TransitionBatch& batch,
+                                       const torch::Tensor& next_value) const {
+  torch::NoGradGuard no_grad;
+  return batch.rewards + options_.discount * (1.0 - batch.terminals) * next_value;
+}
+
+torch::Tensor CriticLearner::target_min_q(const torch::Tensor& states,
+                                          const torch::Tensor& actions) {
+  torch::NoGradGuard no_grad;
+  return target_->min_q(states, actions);
+}
+
+CriticLearner::StepResult CriticLearner::regress(const torch::Tensor& states,
+                                                 const torch::Tensor& actions,
+                                                 const torch::Tensor& td_target) {
+  const torch::Tensor q = online_->forward(states, actions);  // [E, B]
+  const torch::Tensor loss = (q - td_target.detach().unsqueeze(0)).pow(2).mean();
+  optimizer_->zero_grad();
+  loss.backward();
+  torch::nn::utils::clip_grad_norm_(online_->parameters(), options_.grad_norm_clip);
+  optimizer_->step();
+  return {loss.item<double>(), q.mean().item<double>()};
+}
+
+void CriticLearner::update_target() { target_->polyak_update_from(*online_, options_.polyak_tau); }
+
+void CriticLearner::write(torch::serialize::OutputArchive& archive) const {
+  write_module(archive, "critic", *online_);
+  write_module(archive, "target_critic", *target_);
+  write_optimizer(archive, "critic_optimizer", *optimizer_);
+}
+
+void CriticLearner::read(torch::serialize::InputArchive& archive) {
+  read_module(archive, "critic", *online_);
+  read_module(archive, "target_critic", *target_);
+  read_optimizer(archive, "critic_optimizer", *optimizer_);
+}
+
+}  // namespace rfm::agents

@@ -1,0 +1,69 @@
+// The critic half every agent shares (ALGORITHMS.md §3 step 2, §4): two Q networks and their Polyak
+// targets, one TD regression step toward a target the agent computes (plain or soft backup), and
+// the trainer-level keys that all algorithms read the same way.
+#pragma once
+
+#include <torch/types.h>
+
+#include <memory>
+
+#include "rfm/nn/networks.h"
+#include "rfm/rl/replay_buffer.h"
+
+namespace torch::optim {
+class Optimizer;
+}
+namespace torch::serialize {
+class InputArchive;
+class OutputArchive;
+}  // namespace torch::serialize
+namespace rfm::rl {
+class Config;
+}
+
+namespace rfm::agents {
+
+// trainer.discount, polyak_tau, critic/actor learning rates and grad_norm_clip, range-checked.
+struct CommonUpdateOptions {
+  double discount = 0.99;
+  double polyak_tau = 0.005;
+  double critic_learning_rate = 1e-3;
+  double actor_learning_rate = 3e-4;
+  double grad_norm_clip = 10.0;
+  static CommonUpdateOptions from_config(const rl::Config& config);
+};
+
+class CriticLearner {
+ public:
+  // Draws the initial weights from LibTorch's global generator (the agent seeds it).
+  CriticLearner(int64_t observation_size, int64_t action_size, const CommonUpdateOptions& options);
+  ~CriticLearner();
+
+  // y = r + γ (1 − terminal) · next_value, without graph.
+  torch::Tensor td_target(const rl::TransitionBatch& batch, const torch::Tensor& next_value) const;
+  // min(Q̄1, Q̄2)(s', a') of the target critics, without graph.
+  torch::Tensor target_min_q(const torch::Tensor& states, const torch::Tensor& actions);
+
+  struct StepResult {
+    double loss = 0, mean_q = 0;
+  };
+  // One Adam step on the mean of both members' squared TD errors at the replay (s, a), with the
+  // gradient norm clipped.
+  StepResult regress(const torch::Tensor& states, const torch::Tensor& actions,
+                     const torch::Tensor& td_target);
+  // Q̄ ← (1 − τ) Q̄ + τ Q.
+  void update_target();
+
+  nn::CriticEnsembleImpl& online() { return *online_; }
+  nn::CriticEnsembleImpl& target() { return *target_; }
+
+  void write(torch::serialize::OutputArchive& archive) const;
+  void read(torch::serialize::InputArchive& archive);
+
+ private:
+  CommonUpdateOptions options_;
+  nn::CriticEnsemble online_, target_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+};
+
+}  // namespace rfm::agents

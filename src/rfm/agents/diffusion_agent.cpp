@@ -1,0 +1,61 @@
+#include "rfm/agents/diffusion_agent.h"
+
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adam.h>
+
+#include "rfm/agents/agent_state.h"
+#include "rfm/flow/source.h"
+#include "rfm/util/allocator.h"
+
+namespace rfm::agents {
+
+namespace {
+// Seeds LibTorch's global generator before any network is built, so that --seed fixes the
+// initial weights of the critics and the policy.
+int64_t seeded_size(int64_t size, std::uint64_t seed) {
+  keep_freed_memory_in_heap();
+  torch::manual_seed(seed);
+  return size;
+}
+}  // namespace
+
+DiffusionAgent::DiffusionAgent(const CommonUpdateOptions& common,
+                               const DiffusionPolicyOptions& policy, int64_t observation_size,
+                               int64_t action_size, std::uint64_t seed)
+    : common_(common),
+      critic_(seeded_size(observation_size, seed), action_size, common),
+      policy_(nn::VelocityNetwork(observation_size, action_size), policy),
+      generator_(flow::make_generator(seed)) {
+  actor_optimizer_ = std::make_unique<torch::optim::Adam>(
+      policy_.network()->parameters(), torch::optim::AdamOptions(common.actor_learning_rate));
+}
+
+DiffusionAgent::~DiffusionAgent() = default;
+
+double DiffusionAgent::step_actor(const torch::Tensor& loss) {
+  actor_optimizer_->zero_grad();
+  loss.backward();
+  torch::nn::utils::clip_grad_norm_(policy_.network()->parameters(), common_.grad_norm_clip);
+  actor_optimizer_->step();
+  return loss.item<double>();
+}
+
+void DiffusionAgent::save(std::ostream& out) {
+  torch::serialize::OutputArchive archive;
+  critic_.write(archive);
+  write_module(archive, "actor", *policy_.network());
+  write_optimizer(archive, "actor_optimizer", *actor_optimizer_);
+  write_generator(archive, "generator", generator_);
+  archive.save_to(out);
+}
+
+void DiffusionAgent::load(std::istream& in) {
+  read_archive(in, [this](torch::serialize::InputArchive& archive) {
+    critic_.read(archive);
+    read_module(archive, "actor", *policy_.network());
+    read_optimizer(archive, "actor_optimizer", *actor_optimizer_);
+    read_generator(archive, "generator", generator_);
+  });
+}
+
+}  // namespace rfm::agents

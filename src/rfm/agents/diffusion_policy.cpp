@@ -1,0 +1,137 @@
+#include "rfm/agents/diffusion_policy.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "rfm/rl/config.h"
+#include "rfm/util/error.h"
+
+namespace rfm::agents {
+
+DiffusionSampler parse_diffusion_sampler(const std::string& name) {
+  if (name == "ancestral") return DiffusionSampler::ancestral;
+  if (name == "euler-maruyama") return DiffusionSampler::euler_maruyama;
+  throw Error("unknown diffusion sampler '" + name + "' (valid: ancestral, euler-maruyama)");
+}
+
+DiffusionPrediction parse_diffusion_prediction(const std::string& name) {
+  if (name == "noise") return DiffusionPrediction::noise;
+  if (name == "score") return DiffusionPrediction::score;
+  throw Error("unknown diffusion prediction '" + name + "' (valid: noise, score)");
+}
+
+ActionMap parse_action_map(const std::string& name) {
+  if (name == "clip") return ActionMap::clip;
+  if (name == "tanh") return ActionMap::tanh;
+  throw Error("unknown action map '" + name + "' (valid: clip, tanh)");
+}
+
+DiffusionPolicyOptions DiffusionPolicyOptions::from_config(const rl::Config& config,
+                                                           const std::string& temperature_key) {
+  DiffusionPolicyOptions options;
+  const std::string& schedule = config.get_string("diffusion.schedule");
+  if (schedule != "vp-cosine" && schedule != "vp-linear" && schedule != "ve")
+    throw Error("diffusion.schedule: unknown value '" + schedule +
+                "' (valid: vp-cosine, vp-linear, ve)");
+  options.schedule = flow::Schedule::parse(schedule);
+  options.steps = config.get_int_at_least("diffusion.steps", 1);
+  options.sampler = parse_diffusion_sampler(config.get_string("diffusion.sampler"));
+  options.prediction = parse_diffusion_prediction(config.get_string("diffusion.prediction"));
+  options.action_map = parse_action_map(config.get_string("diffusion.action_map"));
+  options.t_min = config.get_double_in("diffusion.t_min", 1e-6, 0.49);
+  options.temperature = config.get_double_in(temperature_key, 1e-6, 1e6);
+  return options;
+}
+
+DiffusionPolicy::DiffusionPolicy(nn::VelocityNetwork network, DiffusionPolicyOptions options)
+    : network_(std::move(network)), options_(std::move(options)) {
+  if (options_.steps < 1) throw Error("diffusion.steps must be at least 1");
+  if (!(options_.t_min > 0 && options_.t_min < 0.5)) throw Error("diffusion.t_min must lie in (0, 0.5)");
+  // The grid from t_min to 1 and its schedule coefficients, computed once.
+  const auto coefficient = [](const torch::Tensor& value) { return value.item<double>(); };
+  const double dt = (1.0 - options_.t_min) / static_cast<double>(options_.steps);
+  for (int64_t step = 0; step < options_.steps; ++step) {
+    const double t = options_.t_min + static_cast<double>(step) * dt;
+    const double next_t = step + 1 == options_.steps ? 1.0 : t + dt;
+    const torch::Tensor now = torch::full({1}, t, torch::kFloat64);
+    const torch::Tensor next = torch::full({1}, next_t, torch::kFloat64);
+    grid_.push_back({t, coefficient(options_.schedule.alpha(now)),
+                     coefficient(options_.schedule.beta(now)),
+                     coefficient(options_.schedule.alpha(next)),
+                     coefficient(options_.schedule.beta(next))});
+  }
+}
+
+torch::Tensor DiffusionPolicy::network_output(const torch::Tensor& states,
+                                              const torch::Tensor& x_t, const torch::Tensor& t) {
+  return network_->forward(states, x_t, t,
+                           torch::full({states.size(0)}, options_.temperature, states.options()));
+}
+
+torch::Tensor DiffusionPolicy::predict_noise(const torch::Tensor& states,
+                                             const torch::Tensor& x_t, const torch::Tensor& t) {
+  const torch::Tensor output = network_output(states, x_t, t);
+  if (options_.prediction == DiffusionPrediction::noise) return output;
+  // §1: ∇ log p_t = −μ0/β, so μ0 = −β · score.
+  return -options_.schedule.beta(t).unsqueeze(1) * output;
+}
+
+torch::Tensor DiffusionPolicy::predict_data(const torch::Tensor& x_t,
+                                            const torch::Tensor& noise_prediction,
+                                            const torch::Tensor& t) const {
+  torch::Tensor data = options_.schedule.data_from_noise(x_t, noise_prediction, t);
+  if (options_.action_map == ActionMap::clip) data = data.clamp(-1.0, 1.0);
+  return data;
+}
+
+torch::Tensor DiffusionPolicy::sample(const torch::Tensor& states, at::Generator& generator,
+                                      double noise_scale) {
+  torch::NoGradGuard no_grad;
+  const int64_t rows = states.size(0), dim = network_->action_size;
+  // §1: at t_min, x_t ≈ β x0 with x0 ~ N(0, I) (the α x1 term is dropped).
+  torch::Tensor x = torch::randn({rows, dim}, generator, states.options()) * grid_.front().beta;
+  torch::Tensor times = torch::empty({rows}, states.options());
+  for (const GridStep& step : grid_) {
+    times.fill_(step.t);
+    const torch::Tensor noise_prediction = predict_noise(states, x, times);
+    const torch::Tensor z = torch::randn({rows, dim}, generator, states.options());
+    if (options_.sampler == DiffusionSampler::ancestral) {
+      // DDPM posterior q(x_t' | x_t, x̂1): with r = α/α' and σ² = β² − r² β'² the forward jump
+      // from t' to t, mean (r β'²/β²) x + (α' σ²/β²) x̂1, variance σ² β'²/β².
+      const torch::Tensor data = predict_data(x, noise_prediction, times);
+      const double beta2 = step.beta * step.beta, next_beta2 = step.next_beta * step.next_beta;
+      const double ratio = step.alpha / step.next_alpha;
+      const double jump_variance = std::max(beta2 - ratio * ratio * next_beta2, 0.0);
+      const double posterior_std = std::sqrt(jump_variance) * step.next_beta / step.beta;
+      x = (ratio * next_beta2 / beta2) * x + (step.next_alpha * jump_variance / beta2) * data +
+          noise_scale * posterior_std * z;
+    } else {
+      // Euler–Maruyama of the reverse SDE in y = x/α, a VE process with σ̃ = β/α and score
+      // −ε̂/σ̃: y' = y + (σ̃² − σ̃'²) ∇log p + sqrt(σ̃² − σ̃'²) z, then x' = α' y'.
+      const double sigma = step.beta / step.alpha, next_sigma = step.next_beta / step.next_alpha;
+      const double variance_drop = std::max(sigma * sigma - next_sigma * next_sigma, 0.0);
+      x = step.next_alpha * (x / step.alpha - (variance_drop / sigma) * noise_prediction +
+                             noise_scale * std::sqrt(variance_drop) * z);
+    }
+  }
+  if (options_.action_map == ActionMap::clip) x = x.clamp(-1.0, 1.0);
+  return x;
+}
+
+torch::Tensor DiffusionPolicy::regression_loss(const torch::Tensor& states,
+                                               const torch::Tensor& x_t, const torch::Tensor& t,
+                                               const torch::Tensor& noise_target) {
+  const torch::Tensor output = network_output(states, x_t, t);
+  if (options_.prediction == DiffusionPrediction::noise)
+    return (output - noise_target).pow(2).mean();
+  // §4 DQS: score target −μ̂0/β, weight β² + 1e-3.
+  const torch::Tensor beta = options_.schedule.beta(t);
+  const torch::Tensor score_target = -noise_target / beta.unsqueeze(1);
+  return ((beta * beta + 1e-3) * (output - score_target).pow(2).mean(1)).mean();
+}
+
+torch::Tensor DiffusionPolicy::to_action(const torch::Tensor& x) const {
+  return options_.action_map == ActionMap::tanh ? torch::tanh(x) : x.clamp(-1.0, 1.0);
+}
+
+}  // namespace rfm::agents

@@ -1,0 +1,91 @@
+#include "rfm/agents/dqs.h"
+
+#include "rfm/agents/agent_state.h"
+#include "rfm/flow/source.h"
+#include "rfm/flow/target.h"
+#include "rfm/rl/config.h"
+
+namespace rfm::agents {
+
+namespace {
+enum Statistic { kCriticLoss, kActorLoss, kMeanEss, kMeanQ, kUpdateMs, kCount };
+}  // namespace
+
+DqsOptions DqsOptions::from_config(const rl::Config& config) {
+  DqsOptions options;
+  options.common = CommonUpdateOptions::from_config(config);
+  options.policy = DiffusionPolicyOptions::from_config(config, "dqs.temperature");
+  options.estimator = flow::EstimatorOptions::parse(config.get_string("dqs.estimator"));
+  options.estimator.side = flow::EstimatorSide::noise;
+  options.estimator.num_draws = config.get_int_at_least("dqs.mc_samples", 1);
+  return options;
+}
+
+DqsAgent::DqsAgent(const DqsOptions& options, int64_t observation_size, int64_t action_size,
+                   std::uint64_t seed)
+    : DiffusionAgent(options.common, options.policy, observation_size, action_size, seed),
+      options_(options) {}
+
+const std::vector<rl::StatisticInfo>& DqsAgent::statistics() const {
+  static const std::vector<rl::StatisticInfo> names = {
+      {"critic_loss"}, {"actor_loss"}, {"mean_ess"}, {"mean_q"}, {"update_ms", true}};
+  return names;
+}
+
+torch::Tensor DqsAgent::act(const torch::Tensor& observations, bool explore,
+                            at::Generator& generator) {
+  // §4: Euler–Maruyama with noise for data collection; the drift alone for evaluation.
+  return policy_.to_action(policy_.sample(observations, generator, explore ? 1.0 : 0.0));
+}
+
+void DqsAgent::update(const rl::TransitionBatch& batch, std::vector<double>& statistics) {
+  statistics.assign(kCount, 0.0);
+  auto clock = std::chrono::steady_clock::now();
+  const torch::Tensor& states = batch.observations;
+  const int64_t batch_size = states.size(0);
+  const flow::Schedule& schedule = options_.policy.schedule;
+
+  // §4: plain TD, y = r + γ (1 − terminal) min Q̄(s', tanh x'), x' ~ π(s').
+  const torch::Tensor next_actions =
+      policy_.to_action(policy_.sample(batch.next_observations, generator_));
+  const torch::Tensor td_target =
+      critic_.td_target(batch, critic_.target_min_q(batch.next_observations, next_actions));
+  const CriticLearner::StepResult critic_step = critic_.regress(states, batch.actions, td_target);
+
+  // §1 VE: t ~ U[0, 1], x_t = a + σ_t ε with the replay action a.
+  const torch::Tensor times =
+      torch::empty({batch_size}, states.options()).uniform_(0.0, 1.0, generator_);
+  const torch::Tensor noise = torch::randn(batch.actions.sizes(), generator_, states.options());
+  const torch::Tensor noisy = schedule.alpha(times).unsqueeze(1) * batch.actions +
+                              schedule.beta(times).unsqueeze(1) * noise;
+  // §2, η = 1: μ̂0 = −(σ/λ) Σ_k w_k ∇Q(s, x1_k), x1_k = x − σ x0_k, w = softmax(Q(s, x1_k)/λ)
+  // with the online critic; Q is read at x1 itself, as in DQS.
+  const flow::BoltzmannTarget target(
+      [this](const torch::Tensor& s, const torch::Tensor& a) { return critic_.online().min_q(s, a); },
+      options_.policy.temperature, /*tanh_latent=*/false);
+  const flow::GaussianSource source;
+  const flow::PosteriorDraws draws = flow::draw_posterior(
+      noisy, times, options_.estimator.num_draws, schedule, source, target, states, generator_);
+  const flow::PosteriorMean posterior =
+      flow::posterior_mean(draws, noisy, times, schedule, options_.estimator);
+  const torch::Tensor noise_target = posterior.noise_mean.detach();
+  // §4: (σ² + 1e-3) ‖s_θ − ŝ‖² with ŝ = −μ̂0/σ.
+  const double actor_loss =
+      step_actor(policy_.regression_loss(states, noisy, times, noise_target));
+  critic_.update_target();
+
+  statistics[kCriticLoss] = critic_step.loss;
+  statistics[kMeanQ] = critic_step.mean_q;
+  statistics[kActorLoss] = actor_loss;
+  statistics[kMeanEss] = posterior.ess.mean().item<double>();
+  statistics[kUpdateMs] = milliseconds_since(clock);
+  if (tracing_) trace_ = {states, batch.actions, times, noise, noisy, draws.noise, noise_target};
+}
+
+std::unique_ptr<rl::Agent> make_dqs_agent(const rl::Config& config, const envs::TaskSpec& spec,
+                                          std::uint64_t seed) {
+  return std::make_unique<DqsAgent>(DqsOptions::from_config(config), spec.observation_size,
+                                    spec.action_size, seed);
+}
+
+}  // namespace rfm::agents
