@@ -14,6 +14,8 @@ void add_sample_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_plot_command(CLI::App& app);
+void add_sweep_command(CLI::App& app);
+void add_report_command(CLI::App& app);
 void add_bench_command(CLI::App& app);  // the parent of the bench_* subcommands below
 void add_bench_env_command(CLI::App& bench);
 void add_bench_estimator_command(CLI::App& bench);
@@ -26,8 +28,6 @@ double measure_sgemm_gflops(int64_t n, int rounds);
 // From bench.cpp: the median of a sample (the mean of the middle two for an even count).
 double median(std::vector<double> values);
 std::string loaded_blas_library();
-// Commands whose issues are not done yet: they exist so that users get a clear message.
-void add_unbuilt_commands(CLI::App& app);
 
 // Options every command shares, read once in main.
 struct GlobalOptions {

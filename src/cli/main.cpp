@@ -44,8 +44,9 @@ int main(int argc, char** argv) {
   add_train_command(app);
   add_eval_command(app);
   add_plot_command(app);
+  add_sweep_command(app);
+  add_report_command(app);
   add_bench_command(app);
-  add_unbuilt_commands(app);
 
   try {
     app.parse(argc, argv);

@@ -118,11 +118,5 @@ TEST(CliRollout, BadArgumentsAreRejected) {
   EXPECT_NE(run_rfm("rollout").exit_code, 0);
 }
 
-TEST(CliUnbuilt, CommandsOfOpenIssuesSaySo) {
-  const auto result = run_rfm("sweep --algos rfm");
-  EXPECT_NE(result.exit_code, 0);
-  EXPECT_NE(result.output.find("not built yet"), std::string::npos) << result.output;
-}
-
 }  // namespace
 }  // namespace rfm::test

@@ -39,6 +39,7 @@ DiffusionPolicyOptions DiffusionPolicyOptions::from_config(const rl::Config& con
   options.prediction = parse_diffusion_prediction(config.get_string("diffusion.prediction"));
   options.action_map = parse_action_map(config.get_string("diffusion.action_map"));
   options.t_min = config.get_double_in("diffusion.t_min", 1e-6, 0.49);
+  options.data_clip = config.get_double_in("diffusion.data_clip", 0.0, 1e6);
   options.temperature = config.get_double_in(temperature_key, 1e-6, 1e6);
   return options;
 }
@@ -80,7 +81,7 @@ torch::Tensor DiffusionPolicy::predict_data(const torch::Tensor& x_t,
                                             const torch::Tensor& noise_prediction,
                                             const torch::Tensor& t) const {
   torch::Tensor data = options_.schedule.data_from_noise(x_t, noise_prediction, t);
-  if (options_.action_map == ActionMap::clip) data = data.clamp(-1.0, 1.0);
+  if (options_.data_clip > 0) data = data.clamp(-options_.data_clip, options_.data_clip);
   return data;
 }
 

@@ -29,9 +29,13 @@ struct DiffusionPolicyOptions {
   DiffusionPrediction prediction = DiffusionPrediction::noise;
   ActionMap action_map = ActionMap::clip;
   double t_min = 1e-3;        // the grid runs from t_min (noise) to 1 (data)
+  // |x̂1| ≤ data_clip for the ancestral step's data prediction (0: none). At high noise x̂1 =
+  // (x − β ε̂)/α multiplies the network's error by 1/α; DDPM clips it to the action box.
+  double data_clip = 1.0;
   double temperature = 0.02;  // λ, an input of the network (as for the flow policy)
 
-  // diffusion.schedule | steps | sampler | prediction | action_map | t_min, and `temperature_key`.
+  // diffusion.schedule | steps | sampler | prediction | action_map | t_min | data_clip, and
+  // `temperature_key`.
   static DiffusionPolicyOptions from_config(const rl::Config& config,
                                             const std::string& temperature_key);
 };
@@ -46,7 +50,7 @@ class DiffusionPolicy {
   // ε̂ = E[X0 | x_t] from the network's output (score s: ε̂ = −β s), with graph.
   torch::Tensor predict_noise(const torch::Tensor& states, const torch::Tensor& x_t,
                               const torch::Tensor& t);
-  // The data prediction x̂1 = (x − β ε̂)/α, clipped to [−1, 1] for clipped actions.
+  // The data prediction x̂1 = (x − β ε̂)/α, clipped to [−data_clip, data_clip].
   torch::Tensor predict_data(const torch::Tensor& x_t, const torch::Tensor& noise_prediction,
                              const torch::Tensor& t) const;
 

@@ -609,6 +609,34 @@ void resume_run(const std::string& run_dir, std::int64_t total_steps, const Agen
   session.run();
 }
 
+std::int64_t checkpoint_step(const std::string& run_dir) {
+  const fs::path path = checkpoint_path(run_dir);
+  if (!fs::exists(path)) return -1;
+  // The magic, the header blob's size and its leading fields, then the end marker: a complete
+  // file is all that a rename can have left.
+  std::ifstream in(path, std::ios::binary);
+  char magic[8], end[8];
+  std::uint64_t header_size = 0;
+  in.read(magic, sizeof magic);
+  in.read(reinterpret_cast<char*>(&header_size), sizeof header_size);
+  if (!in || std::memcmp(magic, kCheckpointMagic, 8) != 0)
+    throw Error("'" + path.string() + "' is not an rfm checkpoint");
+  std::string header(std::min<std::uint64_t>(header_size, 4096), '\0');
+  in.read(header.data(), static_cast<std::streamsize>(header.size()));
+  in.seekg(-8, std::ios::end);
+  in.read(end, sizeof end);
+  if (!in || std::memcmp(end, kCheckpointEnd, 8) != 0)
+    throw Error("checkpoint '" + path.string() + "' is truncated");
+  std::istringstream fields(header);
+  std::string algorithm, task;
+  std::uint64_t seed = 0;
+  int observation_size = 0, action_size = 0;
+  std::int64_t step = -1;
+  fields >> algorithm >> task >> seed >> observation_size >> action_size >> step;
+  if (!fields || step < 0) throw Error("checkpoint '" + path.string() + "' has a malformed header");
+  return step;
+}
+
 EvaluationResult evaluate_run(const std::string& run_dir, std::int64_t episodes,
                               const AgentFactory& factory, const TrainerHooks& hooks) {
   const Config config = read_run_config(run_dir);

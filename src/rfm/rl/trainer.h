@@ -51,4 +51,8 @@ EvaluationResult evaluate_run(const std::string& run_dir, std::int64_t episodes,
 // The configuration stored in a run folder, with a clear error if there is none.
 Config read_run_config(const std::string& run_dir);
 
+// The environment step of the run's checkpoint, read from its header without loading it; -1 when
+// the run folder has no checkpoint yet. Throws rfm::Error for a foreign or truncated file.
+std::int64_t checkpoint_step(const std::string& run_dir);
+
 }  // namespace rfm::rl
