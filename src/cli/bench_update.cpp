@@ -1,5 +1,6 @@
-// rfm bench update: the time of one agent update at a preset, split into the agent's phases, with
-// the matrix-product rate it reaches beside this machine's sgemm peak measured in the same run.
+// rfm bench update: the time of one update of any registered agent at a preset; for RFM also split
+// into its phases, with the matrix-product rate it reaches beside this machine's sgemm peak
+// measured in the same run.
 // The replay buffer is filled with uniform-random transitions of the real task.
 #include <ATen/Parallel.h>
 #include <torch/types.h>
@@ -7,6 +8,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <memory>
+#include <optional>
 #include <vector>
 
 #include "cli/commands.h"
@@ -15,7 +18,6 @@
 #include "rfm/envs/registry.h"
 #include "rfm/rl/config.h"
 #include "rfm/rl/replay_buffer.h"
-#include "rfm/util/error.h"
 
 namespace rfm::cli {
 
@@ -58,23 +60,27 @@ double rfm_update_flops(const agents::RfmOptions& options, int64_t state, int64_
 }
 
 void run_bench_update(const BenchUpdateOptions& options) {
-  if (options.algorithm != "rfm")
-    throw Error("bench update knows the RFM agent only so far (got '" + options.algorithm + "')");
+  const rl::AgentFactory factory = agents::agent_factory(options.algorithm);
+  // RFM's own columns: its sample counts, each phase's share and the matrix-product rate.
+  const bool rfm_columns = options.algorithm == "rfm";
   const auto env = envs::make_env(options.task, global_options().model_dir);
   const auto& spec = env->spec();
   const double peak = measure_sgemm_gflops(512, 9);
-  std::printf("task %s (obs %d, act %d), %d threads, sgemm peak %.1f GFLOP/s (n = 512)\n",
-              options.task.c_str(), spec.observation_size, spec.action_size,
-              at::get_num_threads(), peak);
-  std::printf("%-8s %6s %5s %4s %5s %10s %9s %8s %8s %8s %8s %9s %7s\n", "preset", "batch", "K",
-              "P", "steps", "updates/s", "ms", "sample%", "critic%", "post%", "actor%", "GFLOP/s",
-              "%peak");
+  std::printf("%s on task %s (obs %d, act %d), %d threads, sgemm peak %.1f GFLOP/s (n = 512)\n",
+              options.algorithm.c_str(), options.task.c_str(), spec.observation_size,
+              spec.action_size, at::get_num_threads(), peak);
+  std::printf("%-8s %6s", "preset", "batch");
+  if (rfm_columns) std::printf(" %5s %4s %5s", "K", "P", "steps");
+  std::printf(" %10s %9s", "updates/s", "ms");
+  if (rfm_columns)
+    std::printf(" %8s %8s %8s %8s %9s %7s", "sample%", "critic%", "post%", "actor%", "GFLOP/s",
+                "%peak");
+  std::printf("\n");
   for (const auto& preset : options.presets) {
     rl::Config config = rl::Config::from_preset(configs_dir(), options.algorithm, preset);
     for (const auto& assignment : options.overrides) config.set(assignment);
-    const agents::RfmOptions rfm_options = agents::RfmOptions::from_config(config);
     const int64_t batch_size = config.get_int_at_least("trainer.batch_size", 1);
-    agents::RfmAgent agent(rfm_options, spec.observation_size, spec.action_size, options.seed);
+    const std::unique_ptr<rl::Agent> agent = factory(config, spec, options.seed);
     // Real states from uniform-random episodes.
     const int64_t transitions = std::max<int64_t>(4 * batch_size, 2000);
     rl::ReplayBuffer replay(transitions, spec.observation_size, spec.action_size);
@@ -94,12 +100,14 @@ void run_bench_update(const BenchUpdateOptions& options) {
         observation.swap(next_observation);
     }
     rl::TransitionBatch batch;
-    std::vector<double> statistics, seconds, phase_sums(4, 0.0);
-    const auto& infos = agent.statistics();
+    const auto& infos = agent->statistics();
+    std::vector<double> statistics, seconds, phase_sums;
+    for (const auto& info : infos)
+      if (info.wall_clock) phase_sums.push_back(0.0);
     for (int i = 0; i < options.warmup_updates + options.updates; ++i) {
       replay.sample(batch_size, rng, batch);
       const auto start = std::chrono::steady_clock::now();
-      agent.update(batch, statistics);
+      agent->update(batch, statistics);
       const double elapsed =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (i < options.warmup_updates) continue;
@@ -109,24 +117,32 @@ void run_bench_update(const BenchUpdateOptions& options) {
         if (infos[k].wall_clock) phase_sums[phase++] += statistics[k];
     }
     const double per_update = median(seconds);
-    const double phase_total = phase_sums[0] + phase_sums[1] + phase_sums[2] + phase_sums[3];
-    const double gflops =
-        rfm_update_flops(rfm_options, spec.observation_size, spec.action_size, batch_size) / 1e9;
-    std::printf("%-8s %6lld %5lld %4lld %5lld %10.2f %9.1f %7.0f%% %7.0f%% %7.0f%% %7.0f%% %9.1f %6.0f%%\n",
-                preset.c_str(), static_cast<long long>(batch_size),
-                static_cast<long long>(rfm_options.estimator.num_draws),
-                static_cast<long long>(rfm_options.policy.particles),
-                static_cast<long long>(rfm_options.policy.ode_steps), 1.0 / per_update,
-                1e3 * per_update, 100 * phase_sums[0] / phase_total,
-                100 * phase_sums[1] / phase_total, 100 * phase_sums[2] / phase_total,
-                100 * phase_sums[3] / phase_total, gflops / per_update,
-                100 * gflops / per_update / peak);
+    std::printf("%-8s %6lld", preset.c_str(), static_cast<long long>(batch_size));
+    std::optional<agents::RfmOptions> rfm_options;
+    if (rfm_columns) {
+      rfm_options = agents::RfmOptions::from_config(config);
+      std::printf(" %5lld %4lld %5lld", static_cast<long long>(rfm_options->estimator.num_draws),
+                  static_cast<long long>(rfm_options->policy.particles),
+                  static_cast<long long>(rfm_options->policy.ode_steps));
+    }
+    std::printf(" %10.2f %9.1f", 1.0 / per_update, 1e3 * per_update);
+    if (rfm_columns) {
+      double phase_total = 0;
+      for (double sum : phase_sums) phase_total += sum;
+      for (double sum : phase_sums) std::printf(" %7.0f%%", 100 * sum / phase_total);
+      const double gflops =
+          rfm_update_flops(*rfm_options, spec.observation_size, spec.action_size, batch_size) / 1e9;
+      std::printf(" %9.1f %6.0f%%", gflops / per_update, 100 * gflops / per_update / peak);
+    }
+    std::printf("\n");
     std::fflush(stdout);
   }
-  std::printf("(updates/s and ms: median over %d updates; phases: share of the summed phase times; "
-              "GFLOP/s: the update's matrix-product FLOPs counted from layer sizes over its median "
-              "time)\n",
-              options.updates);
+  std::printf("(updates/s and ms: median over %d updates", options.updates);
+  if (rfm_columns)
+    std::printf(
+        "; phases: share of the summed phase times; GFLOP/s: the update's matrix-product "
+        "FLOPs counted from layer sizes over its median time");
+  std::printf(")\n");
 }
 }  // namespace
 

@@ -40,6 +40,18 @@ double DiffusionAgent::step_actor(const torch::Tensor& loss) {
   return loss.item<double>();
 }
 
+DiffusionAgent::NoisedPoints DiffusionAgent::noise_points(const torch::Tensor& clean,
+                                                          double t_low, double t_high) {
+  const flow::Schedule& schedule = policy_.options().schedule;
+  NoisedPoints points;
+  points.times =
+      torch::empty({clean.size(0)}, clean.options()).uniform_(t_low, t_high, generator_);
+  points.noise = torch::randn(clean.sizes(), generator_, clean.options());
+  points.noisy = schedule.alpha(points.times).unsqueeze(1) * clean +
+                 schedule.beta(points.times).unsqueeze(1) * points.noise;
+  return points;
+}
+
 void DiffusionAgent::save(std::ostream& out) {
   torch::serialize::OutputArchive archive;
   critic_.write(archive);

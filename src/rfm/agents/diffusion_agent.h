@@ -39,6 +39,12 @@ class DiffusionAgent : public rl::Agent {
   const DiffusionUpdateTrace& last_trace() const { return trace_; }
 
  protected:
+  // §1: t ~ U[t_low, t_high] per row, ε ~ N(0, I), x_t = α_t clean + β_t ε, from the update stream.
+  struct NoisedPoints {
+    torch::Tensor times, noise, noisy;
+  };
+  NoisedPoints noise_points(const torch::Tensor& clean, double t_low, double t_high);
+
   // One Adam step of the policy network on `loss` (gradient norm clipped); returns the loss.
   double step_actor(const torch::Tensor& loss);
 

@@ -42,7 +42,6 @@ void DqsAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
   statistics.assign(kCount, 0.0);
   auto clock = std::chrono::steady_clock::now();
   const torch::Tensor& states = batch.observations;
-  const int64_t batch_size = states.size(0);
   const flow::Schedule& schedule = options_.policy.schedule;
 
   // §4: plain TD, y = r + γ (1 − terminal) min Q̄(s', tanh x'), x' ~ π(s').
@@ -53,11 +52,7 @@ void DqsAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
   const CriticLearner::StepResult critic_step = critic_.regress(states, batch.actions, td_target);
 
   // §1 VE: t ~ U[0, 1], x_t = a + σ_t ε with the replay action a.
-  const torch::Tensor times =
-      torch::empty({batch_size}, states.options()).uniform_(0.0, 1.0, generator_);
-  const torch::Tensor noise = torch::randn(batch.actions.sizes(), generator_, states.options());
-  const torch::Tensor noisy = schedule.alpha(times).unsqueeze(1) * batch.actions +
-                              schedule.beta(times).unsqueeze(1) * noise;
+  const auto [times, noise, noisy] = noise_points(batch.actions, 0.0, 1.0);
   // §2, η = 1: μ̂0 = −(σ/λ) Σ_k w_k ∇Q(s, x1_k), x1_k = x − σ x0_k, w = softmax(Q(s, x1_k)/λ)
   // with the online critic; Q is read at x1 itself, as in DQS.
   const flow::BoltzmannTarget target(

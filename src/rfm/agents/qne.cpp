@@ -120,12 +120,9 @@ void QneAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
 
   // §4: t ~ U[t_min, 1 − t_min], a_t = α a + β ε with the replay action a.
   const double t_min = options_.policy.t_min;
-  const torch::Tensor times =
-      torch::empty({batch_size}, states.options()).uniform_(t_min, 1.0 - t_min, generator_);
-  const torch::Tensor noise = torch::randn(batch.actions.sizes(), generator_, states.options());
+  const auto [times, noise, noisy] = noise_points(batch.actions, t_min, 1.0 - t_min);
   const torch::Tensor alpha = schedule.alpha(times).unsqueeze(1);
   const torch::Tensor beta = schedule.beta(times).unsqueeze(1);
-  const torch::Tensor noisy = alpha * batch.actions + beta * noise;
   // §4: K draws x0_k ~ N(0, I) restricted to the x0 whose clean action x1 = (a_t − β x0)/α lies
   // in [−1, 1]^d, i.e. x0 ∈ [(a_t − α)/β, (a_t + α)/β] per dimension.
   const int64_t candidates = options_.candidates;

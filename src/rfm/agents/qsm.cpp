@@ -46,8 +46,6 @@ void QsmAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
   statistics.assign(kCount, 0.0);
   auto clock = std::chrono::steady_clock::now();
   const torch::Tensor& states = batch.observations;
-  const int64_t batch_size = states.size(0);
-  const flow::Schedule& schedule = options_.policy.schedule;
 
   // §4: a' ~ π(s') plus target-action noise 0.1, clipped; y = r + γ (1 − terminal) min Q̄(s', a').
   torch::Tensor next_actions =
@@ -62,11 +60,7 @@ void QsmAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
 
   // §1: t ~ U[t_min, 1 − t_min], a_t = α a + β ε with the replay action a.
   const double t_min = options_.policy.t_min;
-  const torch::Tensor times =
-      torch::empty({batch_size}, states.options()).uniform_(t_min, 1.0 - t_min, generator_);
-  const torch::Tensor noise = torch::randn(batch.actions.sizes(), generator_, states.options());
-  const torch::Tensor noisy = schedule.alpha(times).unsqueeze(1) * batch.actions +
-                              schedule.beta(times).unsqueeze(1) * noise;
+  const auto [times, noise, noisy] = noise_points(batch.actions, t_min, 1.0 - t_min);
   // §4: target −M ∇_a Q(s, a_t) at the noisy action, the gradient averaged over both critics.
   torch::Tensor q_gradient;
   {

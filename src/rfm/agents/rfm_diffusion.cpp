@@ -82,11 +82,7 @@ void RfmDiffusionAgent::update(const rl::TransitionBatch& batch, std::vector<dou
 
   // §1: t ~ U[t_min, 1 − t_min], ε ~ N(0, I), x_t = α x1 + β ε.
   const double t_min = options_.policy.t_min;
-  const torch::Tensor times =
-      torch::empty({batch_size}, states.options()).uniform_(t_min, 1.0 - t_min, generator_);
-  const torch::Tensor noise = torch::randn(proposal_latents.sizes(), generator_, states.options());
-  const torch::Tensor noisy = schedule.alpha(times).unsqueeze(1) * proposal_latents +
-                              schedule.beta(times).unsqueeze(1) * noise;
+  const auto [times, noise, noisy] = noise_points(proposal_latents, t_min, 1.0 - t_min);
   // §2: the posterior of the Boltzmann policy under the updated online critic, in the latent.
   const flow::BoltzmannTarget target(
       [this](const torch::Tensor& s, const torch::Tensor& a) { return critic_.online().min_q(s, a); },
