@@ -7,6 +7,7 @@
 #include "rfm/agents/qsm.h"
 #include "rfm/agents/rfm.h"
 #include "rfm/agents/rfm_diffusion.h"
+#include "rfm/agents/sac.h"
 #include "rfm/util/error.h"
 
 namespace rfm::agents {
@@ -20,6 +21,7 @@ const std::vector<std::pair<std::string, rl::AgentFactory>>& registry() {
       {"qsm", make_qsm_agent},
       {"qne", make_qne_agent},
       {"dqs", make_dqs_agent},
+      {"sac", make_sac_agent},
   };
   return entries;
 }

@@ -120,4 +120,22 @@ void CriticEnsembleImpl::polyak_update_from(const CriticEnsembleImpl& source, do
   for (std::size_t i = 0; i < mine.size(); ++i) mine[i].mul_(1.0 - tau).add_(theirs[i], tau);
 }
 
+GaussianPolicyNetworkImpl::GaussianPolicyNetworkImpl(int64_t state_size, int64_t action_size,
+                                                     int64_t hidden, int64_t hidden_layer_count) {
+  hidden_layers = register_module("hidden_layers", torch::nn::ModuleList());
+  for (int64_t layer = 0; layer < hidden_layer_count; ++layer)
+    hidden_layers->push_back(torch::nn::Linear(layer == 0 ? state_size : hidden, hidden));
+  output = register_module("output", torch::nn::Linear(hidden, 2 * action_size));
+  orthogonal_init(*this, std::sqrt(2.0));
+}
+
+std::pair<torch::Tensor, torch::Tensor> GaussianPolicyNetworkImpl::forward(
+    const torch::Tensor& state) {
+  torch::Tensor h = state;
+  for (const auto& layer : *hidden_layers)
+    h = torch::relu(layer->as<torch::nn::Linear>()->forward(h));
+  const auto mean_and_log_std = output->forward(h).chunk(2, 1);
+  return {mean_and_log_std[0], mean_and_log_std[1]};
+}
+
 }  // namespace rfm::nn

@@ -1,11 +1,14 @@
-// Networks shared by the agents (ALGORITHMS.md §3): sinusoidal embeddings, the residual GELU
-// velocity network of the flow policy, and an ensemble of Q networks evaluated as one batched
-// module. All use orthogonal initialisation with gain sqrt(2) and zero biases.
+// Networks shared by the agents (ALGORITHMS.md §3–§4): sinusoidal embeddings, the residual GELU
+// velocity network of the flow policy, an ensemble of Q networks evaluated as one batched module,
+// and SAC's Gaussian policy network. All use orthogonal initialisation with gain sqrt(2) and zero
+// biases.
 #pragma once
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/container/modulelist.h>
+
+#include <utility>
 
 namespace rfm::nn {
 
@@ -57,5 +60,19 @@ struct CriticEnsembleImpl : torch::nn::Module {
   std::vector<torch::Tensor> weights, biases;  // weights[l]: [E, in, out], biases[l]: [E, 1, out]
 };
 TORCH_MODULE(CriticEnsemble);
+
+// SAC's actor (§4): an MLP on the state with the critic's shape (ReLU hidden layers) whose output
+// layer gives a Gaussian's mean and log standard deviation per action dimension. The tanh squashing
+// and the clamp of the log standard deviation belong to the agent.
+struct GaussianPolicyNetworkImpl : torch::nn::Module {
+  GaussianPolicyNetworkImpl(int64_t state_size, int64_t action_size, int64_t hidden = 256,
+                            int64_t hidden_layer_count = 2);
+  // state [N, s]; returns (mean [N, d], log standard deviation [N, d]).
+  std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& state);
+
+  torch::nn::ModuleList hidden_layers;
+  torch::nn::Linear output{nullptr};  // [mean, log std]: 2d outputs
+};
+TORCH_MODULE(GaussianPolicyNetwork);
 
 }  // namespace rfm::nn
