@@ -1,11 +1,13 @@
 #include "rfm/agents/agent_state.h"
 
 #include <c10/util/Exception.h>
+#include <torch/utils.h>
 
 #include <cmath>
 #include <istream>
 #include <mutex>
 
+#include "rfm/util/allocator.h"
 #include "rfm/util/error.h"
 
 namespace rfm::agents {
@@ -64,6 +66,11 @@ void read_archive(std::istream& in,
     message = message.substr(0, message.find('\n'));
     throw Error("the agent state in the checkpoint cannot be read (" + message + ")");
   }
+}
+
+void prepare_agent_initialisation(std::uint64_t seed) {
+  keep_freed_memory_in_heap();
+  torch::manual_seed(seed);
 }
 
 double milliseconds_since(std::chrono::steady_clock::time_point& start) {

@@ -8,6 +8,7 @@
 #include <torch/serialize/output-archive.h>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <iosfwd>
 #include <string>
@@ -33,6 +34,10 @@ void read_generator(torch::serialize::InputArchive& archive, const std::string& 
 // missing key, a parameter of another shape) becomes one rfm::Error.
 void read_archive(std::istream& in,
                   const std::function<void(torch::serialize::InputArchive&)>& read);
+
+// Before an agent builds its networks: keep freed memory in the heap (util/allocator.h) and seed
+// LibTorch's global generator, which draws the initial weights, so that --seed fixes them.
+void prepare_agent_initialisation(std::uint64_t seed);
 
 // Milliseconds since `start`, which moves to now (the update-time columns of train.csv).
 double milliseconds_since(std::chrono::steady_clock::time_point& start);

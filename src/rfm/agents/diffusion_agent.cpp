@@ -5,16 +5,13 @@
 
 #include "rfm/agents/agent_state.h"
 #include "rfm/flow/source.h"
-#include "rfm/util/allocator.h"
 
 namespace rfm::agents {
 
 namespace {
-// Seeds LibTorch's global generator before any network is built, so that --seed fixes the
-// initial weights of the critics and the policy.
+// Prepares the initialisation (seed, heap) before the first network is built.
 int64_t seeded_size(int64_t size, std::uint64_t seed) {
-  keep_freed_memory_in_heap();
-  torch::manual_seed(seed);
+  prepare_agent_initialisation(seed);
   return size;
 }
 }  // namespace

@@ -12,7 +12,6 @@
 #include "rfm/flow/source.h"
 #include "rfm/flow/target.h"
 #include "rfm/rl/config.h"
-#include "rfm/util/allocator.h"
 #include "rfm/util/error.h"
 
 namespace rfm::agents {
@@ -75,9 +74,7 @@ RfmAgent::RfmAgent(const RfmOptions& options, int64_t observation_size, int64_t 
       target_critic_(nullptr),
       policy_(nn::VelocityNetwork(nullptr), options.policy),
       generator_(flow::make_generator(seed)) {
-  keep_freed_memory_in_heap();
-  // Initialisation draws come from the global generator, seeded here so that --seed fixes them.
-  torch::manual_seed(seed);
+  prepare_agent_initialisation(seed);
   critic_ = nn::CriticEnsemble(observation_size, action_size);
   target_critic_ = nn::CriticEnsemble(observation_size, action_size);
   target_critic_->polyak_update_from(*critic_, 1.0);

@@ -11,7 +11,6 @@
 #include "rfm/agents/agent_state.h"
 #include "rfm/flow/source.h"
 #include "rfm/rl/config.h"
-#include "rfm/util/allocator.h"
 #include "rfm/util/error.h"
 
 namespace rfm::agents {
@@ -46,11 +45,9 @@ class FrozenParameters {
   const std::vector<torch::Tensor>& parameters_;
 };
 
-// Seeds LibTorch's global generator before any network is built, so that the seed fixes the
-// initial weights of the critics and the actor.
+// Prepares the initialisation (seed, heap) before the first network is built.
 const SacOptions& seeded(const SacOptions& options, std::uint64_t seed) {
-  keep_freed_memory_in_heap();
-  torch::manual_seed(seed);
+  prepare_agent_initialisation(seed);
   return options;
 }
 
