@@ -10,6 +10,7 @@
 
 #include "rfm/agents/critic_learner.h"
 #include "rfm/agents/diffusion_policy.h"
+#include "rfm/flow/estimators.h"
 #include "rfm/rl/agent.h"
 
 namespace rfm::agents {
@@ -44,6 +45,17 @@ class DiffusionAgent : public rl::Agent {
     torch::Tensor times, noise, noisy;
   };
   NoisedPoints noise_points(const torch::Tensor& clean, double t_low, double t_high);
+
+  // §2: the posterior at x_t of the Boltzmann policy exp(min Q/λ) of the online critic, with K
+  // draws from N(0, I) and the given estimator; tanh_latent puts the target in the tanh latent.
+  struct BoltzmannPosterior {
+    flow::PosteriorDraws draws;
+    flow::PosteriorMean mean;
+  };
+  BoltzmannPosterior boltzmann_posterior(const torch::Tensor& states, const torch::Tensor& noisy,
+                                         const torch::Tensor& times,
+                                         const flow::EstimatorOptions& estimator,
+                                         bool tanh_latent);
 
   // One Adam step of the policy network on `loss` (gradient norm clipped); returns the loss.
   double step_actor(const torch::Tensor& loss);

@@ -1,8 +1,6 @@
 #include "rfm/agents/dqs.h"
 
 #include "rfm/agents/agent_state.h"
-#include "rfm/flow/source.h"
-#include "rfm/flow/target.h"
 #include "rfm/rl/config.h"
 
 namespace rfm::agents {
@@ -42,7 +40,6 @@ void DqsAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
   statistics.assign(kCount, 0.0);
   auto clock = std::chrono::steady_clock::now();
   const torch::Tensor& states = batch.observations;
-  const flow::Schedule& schedule = options_.policy.schedule;
 
   // §4: plain TD, y = r + γ (1 − terminal) min Q̄(s', tanh x'), x' ~ π(s').
   const torch::Tensor next_actions =
@@ -55,14 +52,8 @@ void DqsAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
   const auto [times, noise, noisy] = noise_points(batch.actions, 0.0, 1.0);
   // §2, η = 1: μ̂0 = −(σ/λ) Σ_k w_k ∇Q(s, x1_k), x1_k = x − σ x0_k, w = softmax(Q(s, x1_k)/λ)
   // with the online critic; Q is read at x1 itself, as in DQS.
-  const flow::BoltzmannTarget target(
-      [this](const torch::Tensor& s, const torch::Tensor& a) { return critic_.online().min_q(s, a); },
-      options_.policy.temperature, /*tanh_latent=*/false);
-  const flow::GaussianSource source;
-  const flow::PosteriorDraws draws = flow::draw_posterior(
-      noisy, times, options_.estimator.num_draws, schedule, source, target, states, generator_);
-  const flow::PosteriorMean posterior =
-      flow::posterior_mean(draws, noisy, times, schedule, options_.estimator);
+  const auto [draws, posterior] = boltzmann_posterior(states, noisy, times, options_.estimator,
+                                                     /*tanh_latent=*/false);
   const torch::Tensor noise_target = posterior.noise_mean.detach();
   // §4: (σ² + 1e-3) ‖s_θ − ŝ‖² with ŝ = −μ̂0/σ.
   const double actor_loss =

@@ -1,8 +1,6 @@
 #include "rfm/agents/rfm_diffusion.h"
 
 #include "rfm/agents/agent_state.h"
-#include "rfm/flow/source.h"
-#include "rfm/flow/target.h"
 #include "rfm/rl/config.h"
 #include "rfm/util/error.h"
 
@@ -60,7 +58,6 @@ void RfmDiffusionAgent::update(const rl::TransitionBatch& batch, std::vector<dou
   auto clock = std::chrono::steady_clock::now();
   const torch::Tensor& states = batch.observations;
   const int64_t batch_size = states.size(0);
-  const flow::Schedule& schedule = options_.policy.schedule;
 
   // §3 step 1: with the critic before the update, a' ~ π(s') and the proposal x1 ~ π(s).
   torch::Tensor next_latents, proposal_latents;
@@ -84,14 +81,8 @@ void RfmDiffusionAgent::update(const rl::TransitionBatch& batch, std::vector<dou
   const double t_min = options_.policy.t_min;
   const auto [times, noise, noisy] = noise_points(proposal_latents, t_min, 1.0 - t_min);
   // §2: the posterior of the Boltzmann policy under the updated online critic, in the latent.
-  const flow::BoltzmannTarget target(
-      [this](const torch::Tensor& s, const torch::Tensor& a) { return critic_.online().min_q(s, a); },
-      options_.policy.temperature, /*tanh_latent=*/true);
-  const flow::GaussianSource source;
-  const flow::PosteriorDraws draws = flow::draw_posterior(
-      noisy, times, options_.estimator.num_draws, schedule, source, target, states, generator_);
-  const flow::PosteriorMean posterior =
-      flow::posterior_mean(draws, noisy, times, schedule, options_.estimator);
+  const auto [draws, posterior] = boltzmann_posterior(states, noisy, times, options_.estimator,
+                                                     /*tanh_latent=*/true);
   const torch::Tensor noise_target = posterior.noise_mean.detach();
 
   // §4: regress the network onto μ̂0 (or the score −μ̂0/β), then the Polyak step.
