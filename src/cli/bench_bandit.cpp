@@ -14,9 +14,9 @@
 
 #include "cli/commands.h"
 #include "rfm/agents/registry.h"
+#include "rfm/envs/bandit.h"
 #include "rfm/envs/env.h"
 #include "rfm/flow/source.h"
-#include "rfm/envs/bandit.h"
 #include "rfm/rl/config.h"
 #include "rfm/util/error.h"
 
@@ -46,8 +46,9 @@ PolicyFit fit_to_boltzmann(rl::Agent& agent, double temperature, int64_t samples
   constexpr int kBins = 20, kQuadrature = 10;
   constexpr double kCell = 2.0 / kBins;
   at::Generator generator = flow::make_generator(13);
-  const torch::Tensor actions =
-      agent.act(torch::ones({samples, 1}), /*explore=*/true, generator).to(torch::kFloat64).contiguous();
+  const torch::Tensor actions = agent.act(torch::ones({samples, 1}), /*explore=*/true, generator)
+                                    .to(torch::kFloat64)
+                                    .contiguous();
   std::vector<double> exact(kBins * kBins), empirical(kBins * kBins, 0.0);
   double total = 0;
   for (int i = 0; i < kBins; ++i)
@@ -128,8 +129,8 @@ void run_bench_bandit(const BenchBanditOptions& options) {
     std::printf(", %s estimator, K = %lld, %s proposal", options.estimator.c_str(),
                 static_cast<long long>(options.mc_samples), options.proposal.c_str());
   std::printf("\n");
-  std::printf("%8s %11s %10s %7s %8s %8s %9s %9s %10s\n", "updates", "critic_loss",
-              "actor_loss", "TV", "mode1", "mode2", "exact1", "exact2", "action_sd");
+  std::printf("%8s %11s %10s %7s %8s %8s %9s %9s %10s\n", "updates", "critic_loss", "actor_loss",
+              "TV", "mode1", "mode2", "exact1", "exact2", "action_sd");
   for (int64_t update = 1; update <= options.updates; ++update) {
     const torch::Tensor rows = torch::randint(replay_size, {options.batch_size}, torch::kLong);
     batch.actions = actions.index_select(0, rows);
@@ -138,9 +139,9 @@ void run_bench_bandit(const BenchBanditOptions& options) {
     if (update % options.report_every == 0 || update == options.updates) {
       const PolicyFit fit = fit_to_boltzmann(agent, options.temperature, options.samples);
       std::printf("%8lld %11.5f %10.3f %7.3f %8.3f %8.3f %9.3f %9.3f %10.3f\n",
-                  static_cast<long long>(update), statistics[0], statistics[1],
-                  fit.total_variation, fit.first_mode, fit.second_mode, fit.exact_first,
-                  fit.exact_second, fit.action_std);
+                  static_cast<long long>(update), statistics[0], statistics[1], fit.total_variation,
+                  fit.first_mode, fit.second_mode, fit.exact_first, fit.exact_second,
+                  fit.action_std);
       std::fflush(stdout);
     }
   }
@@ -154,8 +155,9 @@ void add_bench_bandit_command(CLI::App& bench) {
   command->add_option("--algo", options->algorithm, "algorithm")->capture_default_str();
   command->add_option("--set", options->overrides, "override one key of the paper preset")
       ->take_all();
-  command->add_option("--temperature", options->temperature,
-                      "λ of the exact policy, also set as the algorithm's temperature")
+  command
+      ->add_option("--temperature", options->temperature,
+                   "λ of the exact policy, also set as the algorithm's temperature")
       ->capture_default_str();
   command->add_option("--mc", options->mc_samples, "posterior draws K (RFM family)")
       ->check(CLI::PositiveNumber)
@@ -170,8 +172,7 @@ void add_bench_bandit_command(CLI::App& bench) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   command->add_option("--estimator", options->estimator, "estimator")->capture_default_str();
-  command->add_option("--proposal", options->proposal, "on-policy | replay")
-      ->capture_default_str();
+  command->add_option("--proposal", options->proposal, "on-policy | replay")->capture_default_str();
   command->add_option("--seed", options->seed, "seed")->capture_default_str();
   command->callback([options] { run_bench_bandit(*options); });
 }

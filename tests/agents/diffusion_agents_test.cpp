@@ -55,7 +55,9 @@ std::pair<double, double> cosine_alpha_beta(double t) {
   return {std::sqrt(f / f0), std::sqrt(1 - f / f0)};
 }
 // The geometric VE schedule: α = 1, β = σ_max^(1 − t) σ_min^t with σ 1 → 1e-5.
-std::pair<double, double> ve_alpha_beta(double t) { return {1.0, std::pow(1e-5, t)}; }
+std::pair<double, double> ve_alpha_beta(double t) {
+  return {1.0, std::pow(1e-5, t)};
+}
 
 torch::Tensor min_q(nn::CriticEnsembleImpl& critic, const torch::Tensor& state,
                     const torch::Tensor& actions) {
@@ -66,7 +68,9 @@ torch::Tensor min_q(nn::CriticEnsembleImpl& critic, const torch::Tensor& state,
 void expect_close(const torch::Tensor& actual, const torch::Tensor& expected, double tolerance) {
   const double scale = std::max(1.0, expected.abs().max().item<double>());
   EXPECT_LT((actual.to(f64) - expected).abs().max().item<double>(), tolerance * scale)
-      << "library\n" << actual << "\nindependent\n" << expected;
+      << "library\n"
+      << actual << "\nindependent\n"
+      << expected;
 }
 
 void expect_noised(const DiffusionUpdateTrace& trace,
@@ -101,9 +105,9 @@ TEST(RfmVpUpdate, NoiseTargetIsTheDataSideOptimalDiagonalEstimate) {
     // s1 = ∇ log p1(x1) + (α/β) x0; c from the plug-in formula; μ̂1 = x̄1 + c s̄1.
     const torch::Tensor s1 = gradient + (alpha / beta) * x0;
     const torch::Tensor x_bar = (w * x1).sum(0), s_bar = (w * s1).sum(0), w2 = w * w;
-    const torch::Tensor c = (-(w2 * (x1 - x_bar) * (s1 - s_bar)).sum(0) /
-                             ((w2 * (s1 - s_bar).pow(2)).sum(0) + ridge))
-                                .clamp(-clip, clip);
+    const torch::Tensor c =
+        (-(w2 * (x1 - x_bar) * (s1 - s_bar)).sum(0) / ((w2 * (s1 - s_bar).pow(2)).sum(0) + ridge))
+            .clamp(-clip, clip);
     expected[b] = (x - alpha * (x_bar + c * s_bar)) / beta;
   }
   expect_close(trace.noise_target, expected, 1e-3);
@@ -111,9 +115,9 @@ TEST(RfmVpUpdate, NoiseTargetIsTheDataSideOptimalDiagonalEstimate) {
 
 TEST(QneUpdate, NoiseTargetWeighsInBoxCandidatesByTheTargetCritic) {
   // τ = 0 keeps the target critic as the update used it.
-  QneAgent agent(QneOptions::from_config(small_config(
-                     "qne", {"qne.candidates=16", "qne.log_prob_samples=3",
-                             "qne.log_prob_steps=4", "trainer.polyak_tau=0"})),
+  QneAgent agent(QneOptions::from_config(
+                     small_config("qne", {"qne.candidates=16", "qne.log_prob_samples=3",
+                                          "qne.log_prob_steps=4", "trainer.polyak_tau=0"})),
                  kStates, kActions, 6);
   const DiffusionUpdateTrace& trace = trace_after_updates(agent);
   expect_noised(trace, cosine_alpha_beta);
@@ -133,8 +137,8 @@ TEST(QneUpdate, NoiseTargetWeighsInBoxCandidatesByTheTargetCritic) {
 
 TEST(QneLogLikelihood, PrefersActionsTheSamplerProduces) {
   // A policy trained toward one action gives it a higher ELBO than an action far from it.
-  QneAgent agent(QneOptions::from_config(small_config(
-                     "qne", {"qne.log_prob_samples=64", "qne.log_prob_steps=10"})),
+  QneAgent agent(QneOptions::from_config(
+                     small_config("qne", {"qne.log_prob_samples=64", "qne.log_prob_steps=10"})),
                  kStates, kActions, 8);
   auto& policy = agent.policy();
   torch::optim::Adam optimizer(policy.network()->parameters(), torch::optim::AdamOptions(3e-3));
@@ -151,8 +155,10 @@ TEST(QneLogLikelihood, PrefersActionsTheSamplerProduces) {
     policy.regression_loss(state, noisy, t, noise).backward();
     optimizer.step();
   }
-  const torch::Tensor near = agent.log_likelihood(state.narrow(0, 0, 1), action.narrow(0, 0, 1), generator);
-  const torch::Tensor far = agent.log_likelihood(state.narrow(0, 0, 1), -action.narrow(0, 0, 1), generator);
+  const torch::Tensor near =
+      agent.log_likelihood(state.narrow(0, 0, 1), action.narrow(0, 0, 1), generator);
+  const torch::Tensor far =
+      agent.log_likelihood(state.narrow(0, 0, 1), -action.narrow(0, 0, 1), generator);
   EXPECT_GT(near.item<double>(), far.item<double>() + 1.0);
   // And its samples land near the action.
   const torch::Tensor samples = policy.sample(state, generator);
@@ -197,8 +203,8 @@ TEST(TruncatedNormal, DrawsStayInTheirIntervalsEvenInFarTails) {
     EXPECT_TRUE(((draw >= lower) & (draw <= upper)).all().item<bool>()) << draw;
   }
   // On [−1, 1] the mean is 0 and the variance 1 − 2 φ(1)/(2Φ(1) − 1) = 0.2911.
-  const torch::Tensor many = truncated_standard_normal(torch::full({20000}, -1.0),
-                                                       torch::full({20000}, 1.0), generator);
+  const torch::Tensor many =
+      truncated_standard_normal(torch::full({20000}, -1.0), torch::full({20000}, 1.0), generator);
   EXPECT_NEAR(many.mean().item<double>(), 0.0, 0.02);
   EXPECT_NEAR(many.var().item<double>(), 0.2911, 0.01);
 }

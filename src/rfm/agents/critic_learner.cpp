@@ -55,7 +55,9 @@ CriticLearner::StepResult CriticLearner::regress(const torch::Tensor& states,
   return {loss.item<double>(), q.mean().item<double>()};
 }
 
-void CriticLearner::update_target() { target_->polyak_update_from(*online_, options_.polyak_tau); }
+void CriticLearner::update_target() {
+  target_->polyak_update_from(*online_, options_.polyak_tau);
+}
 
 void CriticLearner::write(torch::serialize::OutputArchive& archive) const {
   write_module(archive, "critic", *online_);

@@ -38,12 +38,11 @@ double DiffusionAgent::step_actor(const torch::Tensor& loss) {
   return loss.item<double>();
 }
 
-DiffusionAgent::NoisedPoints DiffusionAgent::noise_points(const torch::Tensor& clean,
-                                                          double t_low, double t_high) {
+DiffusionAgent::NoisedPoints DiffusionAgent::noise_points(const torch::Tensor& clean, double t_low,
+                                                          double t_high) {
   const flow::Schedule& schedule = policy_.options().schedule;
   NoisedPoints points;
-  points.times =
-      torch::empty({clean.size(0)}, clean.options()).uniform_(t_low, t_high, generator_);
+  points.times = torch::empty({clean.size(0)}, clean.options()).uniform_(t_low, t_high, generator_);
   points.noise = torch::randn(clean.sizes(), generator_, clean.options());
   points.noisy = schedule.alpha(points.times).unsqueeze(1) * clean +
                  schedule.beta(points.times).unsqueeze(1) * points.noise;
@@ -55,7 +54,9 @@ DiffusionAgent::BoltzmannPosterior DiffusionAgent::boltzmann_posterior(
     const flow::EstimatorOptions& estimator, bool tanh_latent) {
   const flow::Schedule& schedule = policy_.options().schedule;
   const flow::BoltzmannTarget target(
-      [this](const torch::Tensor& s, const torch::Tensor& a) { return critic_.online().min_q(s, a); },
+      [this](const torch::Tensor& s, const torch::Tensor& a) {
+        return critic_.online().min_q(s, a);
+      },
       policy_.options().temperature, tanh_latent);
   const flow::GaussianSource source;
   BoltzmannPosterior posterior;

@@ -1,6 +1,7 @@
 // What the diffusion-policy agents (QSM, QNE, DQS, RFM on VP/VE schedules) hold in common: the
 // critic learner, a diffusion policy on the shared residual network, its Adam optimiser, the random
-// stream of the updates, and their checkpoint. Each algorithm's own act and update live in its file.
+// stream of the updates, and their checkpoint. Each algorithm's own act and update live in its
+// file.
 #pragma once
 
 #include <torch/types.h>
@@ -54,8 +55,7 @@ class DiffusionAgent : public rl::Agent {
   };
   BoltzmannPosterior boltzmann_posterior(const torch::Tensor& states, const torch::Tensor& noisy,
                                          const torch::Tensor& times,
-                                         const flow::EstimatorOptions& estimator,
-                                         bool tanh_latent);
+                                         const flow::EstimatorOptions& estimator, bool tanh_latent);
 
   // One Adam step of the policy network on `loss` (gradient norm clipped); returns the loss.
   double step_actor(const torch::Tensor& loss);

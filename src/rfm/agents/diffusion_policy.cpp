@@ -47,7 +47,8 @@ DiffusionPolicyOptions DiffusionPolicyOptions::from_config(const rl::Config& con
 DiffusionPolicy::DiffusionPolicy(nn::VelocityNetwork network, DiffusionPolicyOptions options)
     : network_(std::move(network)), options_(std::move(options)) {
   if (options_.steps < 1) throw Error("diffusion.steps must be at least 1");
-  if (!(options_.t_min > 0 && options_.t_min < 0.5)) throw Error("diffusion.t_min must lie in (0, 0.5)");
+  if (!(options_.t_min > 0 && options_.t_min < 0.5))
+    throw Error("diffusion.t_min must lie in (0, 0.5)");
   // The grid from t_min to 1 and its schedule coefficients, computed once.
   const auto coefficient = [](const torch::Tensor& value) { return value.item<double>(); };
   const double dt = (1.0 - options_.t_min) / static_cast<double>(options_.steps);
@@ -56,21 +57,20 @@ DiffusionPolicy::DiffusionPolicy(nn::VelocityNetwork network, DiffusionPolicyOpt
     const double next_t = step + 1 == options_.steps ? 1.0 : t + dt;
     const torch::Tensor now = torch::full({1}, t, torch::kFloat64);
     const torch::Tensor next = torch::full({1}, next_t, torch::kFloat64);
-    grid_.push_back({t, coefficient(options_.schedule.alpha(now)),
-                     coefficient(options_.schedule.beta(now)),
-                     coefficient(options_.schedule.alpha(next)),
-                     coefficient(options_.schedule.beta(next))});
+    grid_.push_back(
+        {t, coefficient(options_.schedule.alpha(now)), coefficient(options_.schedule.beta(now)),
+         coefficient(options_.schedule.alpha(next)), coefficient(options_.schedule.beta(next))});
   }
 }
 
-torch::Tensor DiffusionPolicy::network_output(const torch::Tensor& states,
-                                              const torch::Tensor& x_t, const torch::Tensor& t) {
+torch::Tensor DiffusionPolicy::network_output(const torch::Tensor& states, const torch::Tensor& x_t,
+                                              const torch::Tensor& t) {
   return network_->forward(states, x_t, t,
                            torch::full({states.size(0)}, options_.temperature, states.options()));
 }
 
-torch::Tensor DiffusionPolicy::predict_noise(const torch::Tensor& states,
-                                             const torch::Tensor& x_t, const torch::Tensor& t) {
+torch::Tensor DiffusionPolicy::predict_noise(const torch::Tensor& states, const torch::Tensor& x_t,
+                                             const torch::Tensor& t) {
   const torch::Tensor output = network_output(states, x_t, t);
   if (options_.prediction == DiffusionPrediction::noise) return output;
   // §1: ∇ log p_t = −μ0/β, so μ0 = −β · score.

@@ -28,7 +28,7 @@ struct DiffusionPolicyOptions {
   DiffusionSampler sampler = DiffusionSampler::ancestral;
   DiffusionPrediction prediction = DiffusionPrediction::noise;
   ActionMap action_map = ActionMap::clip;
-  double t_min = 1e-3;        // the grid runs from t_min (noise) to 1 (data)
+  double t_min = 1e-3;  // the grid runs from t_min (noise) to 1 (data)
   // |x̂1| ≤ data_clip for the ancestral step's data prediction (0: none). At high noise x̂1 =
   // (x − β ε̂)/α multiplies the network's error by 1/α; DDPM clips it to the action box.
   double data_clip = 1.0;

@@ -53,11 +53,10 @@ void DqsAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
   // §2, η = 1: μ̂0 = −(σ/λ) Σ_k w_k ∇Q(s, x1_k), x1_k = x − σ x0_k, w = softmax(Q(s, x1_k)/λ)
   // with the online critic; Q is read at x1 itself, as in DQS.
   const auto [draws, posterior] = boltzmann_posterior(states, noisy, times, options_.estimator,
-                                                     /*tanh_latent=*/false);
+                                                      /*tanh_latent=*/false);
   const torch::Tensor noise_target = posterior.noise_mean.detach();
   // §4: (σ² + 1e-3) ‖s_θ − ŝ‖² with ŝ = −μ̂0/σ.
-  const double actor_loss =
-      step_actor(policy_.regression_loss(states, noisy, times, noise_target));
+  const double actor_loss = step_actor(policy_.regression_loss(states, noisy, times, noise_target));
   critic_.update_target();
 
   statistics[kCriticLoss] = critic_step.loss;

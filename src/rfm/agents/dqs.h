@@ -13,7 +13,7 @@ namespace rfm::agents {
 
 struct DqsOptions {
   CommonUpdateOptions common;
-  DiffusionPolicyOptions policy;  // diffusion.*; dqs.temperature is λ
+  DiffusionPolicyOptions policy;     // diffusion.*; dqs.temperature is λ
   flow::EstimatorOptions estimator;  // dqs.estimator (eta1) with K = dqs.mc_samples
   static DqsOptions from_config(const rl::Config& config);
 };

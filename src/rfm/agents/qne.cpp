@@ -31,9 +31,9 @@ QneAgent::QneAgent(const QneOptions& options, int64_t observation_size, int64_t 
       options_(options) {}
 
 const std::vector<rl::StatisticInfo>& QneAgent::statistics() const {
-  static const std::vector<rl::StatisticInfo> names = {
-      {"critic_loss"}, {"actor_loss"},   {"mean_ess"},
-      {"mean_q"},      {"mean_log_prob"}, {"update_ms", true}};
+  static const std::vector<rl::StatisticInfo> names = {{"critic_loss"},   {"actor_loss"},
+                                                       {"mean_ess"},      {"mean_q"},
+                                                       {"mean_log_prob"}, {"update_ms", true}};
   return names;
 }
 
@@ -78,20 +78,21 @@ torch::Tensor QneAgent::log_likelihood(const torch::Tensor& states, const torch:
   const torch::Tensor snr = (schedule.alpha(grid) / schedule.beta(grid)).pow(2);
   const torch::Tensor weights =
       (0.5 * (snr.narrow(0, 1, steps) - snr.narrow(0, 0, steps)) / snr.narrow(0, 0, steps))
-          .to(actions.scalar_type());                                          // [T]
+          .to(actions.scalar_type());                                              // [T]
   const torch::Tensor times = grid.narrow(0, 0, steps).to(actions.scalar_type());  // [T]
   // Rows ordered (b, sample, step): every action noised S times at each of the T times.
   const int64_t rows_per_action = samples * steps;
   const torch::Tensor row_times = times.repeat({batch * samples});
   const torch::Tensor row_actions = repeat_rows(actions, rows_per_action);
   const torch::Tensor row_states = repeat_rows(states, rows_per_action);
-  const torch::Tensor noise = torch::randn({batch * rows_per_action, dim}, generator, actions.options());
+  const torch::Tensor noise =
+      torch::randn({batch * rows_per_action, dim}, generator, actions.options());
   const torch::Tensor noisy = schedule.alpha(row_times).unsqueeze(1) * row_actions +
                               schedule.beta(row_times).unsqueeze(1) * noise;
   // ε̂ from the clipped data prediction, as the sampler uses it.
   const torch::Tensor predicted = policy_.predict_noise(row_states, noisy, row_times);
-  const torch::Tensor consistent = schedule.noise_from_data(
-      noisy, policy_.predict_data(noisy, predicted, row_times), row_times);
+  const torch::Tensor consistent =
+      schedule.noise_from_data(noisy, policy_.predict_data(noisy, predicted, row_times), row_times);
   const torch::Tensor error =
       (noise - consistent).pow(2).sum(1).view({batch, samples, steps}).mean(1);  // [B, T]
   return -(error * weights.unsqueeze(0)).sum(1);
@@ -126,8 +127,8 @@ void QneAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
   // §4: K draws x0_k ~ N(0, I) restricted to the x0 whose clean action x1 = (a_t − β x0)/α lies
   // in [−1, 1]^d, i.e. x0 ∈ [(a_t − α)/β, (a_t + α)/β] per dimension.
   const int64_t candidates = options_.candidates;
-  const torch::Tensor lower = ((noisy - alpha) / beta).unsqueeze(1).expand(
-      {batch_size, candidates, noisy.size(1)});
+  const torch::Tensor lower =
+      ((noisy - alpha) / beta).unsqueeze(1).expand({batch_size, candidates, noisy.size(1)});
   const torch::Tensor upper = ((noisy + alpha) / beta).unsqueeze(1).expand_as(lower);
   const torch::Tensor noise_draws = truncated_standard_normal(lower, upper, generator_);
   // §2, η = 0: w = softmax(min Q̄(s, x1_k)/λ) with the target critics (the truncation's mass is
@@ -139,15 +140,14 @@ void QneAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
       },
       temperature, /*tanh_latent=*/false);
   const flow::GaussianSource source;
-  const flow::PosteriorDraws draws = flow::weigh_posterior_draws(
-      noisy, times, noise_draws, schedule, source, target, states);
+  const flow::PosteriorDraws draws =
+      flow::weigh_posterior_draws(noisy, times, noise_draws, schedule, source, target, states);
   flow::EstimatorOptions estimator = flow::EstimatorOptions::parse("eta0");
   estimator.side = flow::EstimatorSide::noise;
   const flow::PosteriorMean posterior =
       flow::posterior_mean(draws, noisy, times, schedule, estimator);
   const torch::Tensor noise_target = posterior.noise_mean.detach();
-  const double actor_loss =
-      step_actor(policy_.regression_loss(states, noisy, times, noise_target));
+  const double actor_loss = step_actor(policy_.regression_loss(states, noisy, times, noise_target));
   critic_.update_target();
 
   statistics[kCriticLoss] = critic_step.loss;

@@ -12,7 +12,7 @@ namespace rfm::agents {
 struct QsmOptions {
   CommonUpdateOptions common;
   DiffusionPolicyOptions policy;  // diffusion.*; qsm.temperature is the network's λ input
-  double q_grad_scale = 50.0;       // M
+  double q_grad_scale = 50.0;     // M
   double target_action_noise = 0.1;
   double exploration_noise = 0.1;
   static QsmOptions from_config(const rl::Config& config);

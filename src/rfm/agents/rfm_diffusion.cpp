@@ -7,7 +7,15 @@
 namespace rfm::agents {
 
 namespace {
-enum Statistic { kCriticLoss, kActorLoss, kMeanEss, kMeanAbsCoefficient, kMeanQ, kUpdateMs, kCount };
+enum Statistic {
+  kCriticLoss,
+  kActorLoss,
+  kMeanEss,
+  kMeanAbsCoefficient,
+  kMeanQ,
+  kUpdateMs,
+  kCount
+};
 }  // namespace
 
 RfmDiffusionOptions RfmDiffusionOptions::from_config(const rl::Config& config) {
@@ -15,8 +23,9 @@ RfmDiffusionOptions RfmDiffusionOptions::from_config(const rl::Config& config) {
   options.common = CommonUpdateOptions::from_config(config);
   options.policy = DiffusionPolicyOptions::from_config(config, "rfm.temperature");
   if (options.policy.action_map != ActionMap::tanh)
-    throw Error("diffusion.action_map must be 'tanh' for RFM: its Boltzmann target lives in the "
-                "unbounded latent (ALGORITHMS.md §2, bounded actions)");
+    throw Error(
+        "diffusion.action_map must be 'tanh' for RFM: its Boltzmann target lives in the "
+        "unbounded latent (ALGORITHMS.md §2, bounded actions)");
   options.estimator = estimator_options_from_config(config);
   options.proposal = proposal_from_config(config);
   options.particles = config.get_int_at_least("rfm.particles", 1);
@@ -29,14 +38,14 @@ RfmDiffusionAgent::RfmDiffusionAgent(const RfmDiffusionOptions& options, int64_t
       options_(options) {}
 
 const std::vector<rl::StatisticInfo>& RfmDiffusionAgent::statistics() const {
-  static const std::vector<rl::StatisticInfo> names = {
-      {"critic_loss"}, {"actor_loss"}, {"mean_ess"}, {"mean_abs_coefficient"},
-      {"mean_q"},      {"update_ms", true}};
+  static const std::vector<rl::StatisticInfo> names = {{"critic_loss"}, {"actor_loss"},
+                                                       {"mean_ess"},    {"mean_abs_coefficient"},
+                                                       {"mean_q"},      {"update_ms", true}};
   return names;
 }
 
-torch::Tensor RfmDiffusionAgent::choose_latents(const torch::Tensor& states,
-                                                ParticleChoice choice, at::Generator& generator) {
+torch::Tensor RfmDiffusionAgent::choose_latents(const torch::Tensor& states, ParticleChoice choice,
+                                                at::Generator& generator) {
   torch::NoGradGuard no_grad;
   const torch::Tensor repeated_states = repeat_rows(states, options_.particles);
   const torch::Tensor latents = policy_.sample(repeated_states, generator);
@@ -67,8 +76,7 @@ void RfmDiffusionAgent::update(const rl::TransitionBatch& batch, std::vector<dou
     proposal_latents = latents.narrow(0, 0, batch_size);
     next_latents = latents.narrow(0, batch_size, batch_size);
   } else {
-    next_latents =
-        choose_latents(batch.next_observations, ParticleChoice::boltzmann, generator_);
+    next_latents = choose_latents(batch.next_observations, ParticleChoice::boltzmann, generator_);
     proposal_latents = torch::atanh(batch.actions.clamp(-1.0 + 1e-6, 1.0 - 1e-6));
   }
 
@@ -82,12 +90,11 @@ void RfmDiffusionAgent::update(const rl::TransitionBatch& batch, std::vector<dou
   const auto [times, noise, noisy] = noise_points(proposal_latents, t_min, 1.0 - t_min);
   // §2: the posterior of the Boltzmann policy under the updated online critic, in the latent.
   const auto [draws, posterior] = boltzmann_posterior(states, noisy, times, options_.estimator,
-                                                     /*tanh_latent=*/true);
+                                                      /*tanh_latent=*/true);
   const torch::Tensor noise_target = posterior.noise_mean.detach();
 
   // §4: regress the network onto μ̂0 (or the score −μ̂0/β), then the Polyak step.
-  const double actor_loss =
-      step_actor(policy_.regression_loss(states, noisy, times, noise_target));
+  const double actor_loss = step_actor(policy_.regression_loss(states, noisy, times, noise_target));
   critic_.update_target();
 
   statistics[kCriticLoss] = critic_step.loss;
@@ -96,8 +103,7 @@ void RfmDiffusionAgent::update(const rl::TransitionBatch& batch, std::vector<dou
   statistics[kMeanEss] = posterior.ess.mean().item<double>();
   statistics[kMeanAbsCoefficient] = posterior.coefficients.abs().mean().item<double>();
   statistics[kUpdateMs] = milliseconds_since(clock);
-  if (tracing_)
-    trace_ = {states, proposal_latents, times, noise, noisy, draws.noise, noise_target};
+  if (tracing_) trace_ = {states, proposal_latents, times, noise, noisy, draws.noise, noise_target};
 }
 
 std::unique_ptr<rl::Agent> make_rfm_diffusion_agent(const rl::Config& config,

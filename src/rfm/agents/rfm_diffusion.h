@@ -40,7 +40,6 @@ class RfmDiffusionAgent : public DiffusionAgent {
 
 // rfm-vp and rfm-ve: the schedule comes from the preset.
 std::unique_ptr<rl::Agent> make_rfm_diffusion_agent(const rl::Config& config,
-                                                    const envs::TaskSpec& spec,
-                                                    std::uint64_t seed);
+                                                    const envs::TaskSpec& spec, std::uint64_t seed);
 
 }  // namespace rfm::agents
