@@ -91,15 +91,22 @@ torch::Tensor DiffusionPolicy::sample(const torch::Tensor& states, at::Generator
   const int64_t rows = states.size(0), dim = network_->action_size;
   // §1: at t_min, x_t ≈ β x0 with x0 ~ N(0, I) (the α x1 term is dropped).
   torch::Tensor x = torch::randn({rows, dim}, generator, states.options()) * grid_.front().beta;
-  torch::Tensor times = torch::empty({rows}, states.options());
+  // s and λ stay fixed along the path: their first-layer terms are computed once.
+  auto& network = *network_;
+  const torch::Tensor condition = network.condition_features(
+      states, torch::full({rows}, options_.temperature, states.options()));
   for (const GridStep& step : grid_) {
-    times.fill_(step.t);
-    const torch::Tensor noise_prediction = predict_noise(states, x, times);
+    const torch::Tensor output = network.forward_conditioned(condition, x, step.t);
+    // §1: a score output s gives ε̂ = −β s.
+    const torch::Tensor noise_prediction =
+        options_.prediction == DiffusionPrediction::noise ? output : -step.beta * output;
     const torch::Tensor z = torch::randn({rows, dim}, generator, states.options());
     if (options_.sampler == DiffusionSampler::ancestral) {
       // DDPM posterior q(x_t' | x_t, x̂1): with r = α/α' and σ² = β² − r² β'² the forward jump
       // from t' to t, mean (r β'²/β²) x + (α' σ²/β²) x̂1, variance σ² β'²/β².
-      const torch::Tensor data = predict_data(x, noise_prediction, times);
+      // §1: x̂1 = (x − β ε̂)/α, clipped as predict_data does.
+      torch::Tensor data = (x - step.beta * noise_prediction) / step.alpha;
+      if (options_.data_clip > 0) data.clamp_(-options_.data_clip, options_.data_clip);
       const double beta2 = step.beta * step.beta, next_beta2 = step.next_beta * step.next_beta;
       const double ratio = step.alpha / step.next_alpha;
       const double jump_variance = std::max(beta2 - ratio * ratio * next_beta2, 0.0);
