@@ -11,7 +11,6 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
-#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -33,6 +32,7 @@
 #include "rfm/rl/trainer.h"
 #include "rfm/util/error.h"
 #include "rfm/util/files.h"
+#include "rfm/util/format.h"
 
 namespace rfm::cli {
 
@@ -383,16 +383,6 @@ pid_t start_child(const std::vector<std::string>& arguments, const std::string& 
 }
 
 // --- running the grid -------------------------------------------------------------------------
-
-std::string format_duration(double seconds) {
-  const long total = std::lround(seconds);
-  char text[32];
-  if (total >= 3600)
-    std::snprintf(text, sizeof text, "%ldh%02ldm", total / 3600, (total / 60) % 60);
-  else
-    std::snprintf(text, sizeof text, "%ldm%02lds", total / 60, total % 60);
-  return text;
-}
 
 // A line on stdout, flushed at once: the sweep's output is often piped into a file.
 void say(const std::string& line) {

@@ -14,7 +14,8 @@ namespace rfm::agents {
 namespace {
 
 RfmOptions tiny_options() {
-  RfmOptions options = RfmOptions::from_config(rl::Config::from_preset(RFM_CONFIGS_DIR, "rfm", "paper"));
+  RfmOptions options =
+      RfmOptions::from_config(rl::Config::from_preset(RFM_CONFIGS_DIR, "rfm", "paper"));
   options.estimator.num_draws = 8;
   options.policy.particles = 3;
   options.policy.ode_steps = 4;
@@ -53,7 +54,9 @@ torch::Tensor independent_velocity_target(nn::CriticEnsembleImpl& critic,
     const torch::Tensor q =
         critic.min_q(trace.states[b].unsqueeze(0).expand({draws, -1}), a.to(torch::kFloat32))
             .to(f64);
-    const torch::Tensor log_p1 = q / temperature + (2 * (std::log(2.0) - x1.abs() - torch::log1p(torch::exp(-2 * x1.abs())))).sum(1);
+    const torch::Tensor log_p1 =
+        q / temperature +
+        (2 * (std::log(2.0) - x1.abs() - torch::log1p(torch::exp(-2 * x1.abs())))).sum(1);
     const torch::Tensor gradient = torch::autograd::grad({log_p1.sum()}, {x1})[0];
     x1 = x1.detach();
     const torch::Tensor w = torch::softmax(log_p1.detach(), 0).unsqueeze(1);  // [K, 1]
@@ -61,9 +64,9 @@ torch::Tensor independent_velocity_target(nn::CriticEnsembleImpl& critic,
     const torch::Tensor s1 = gradient + (t / (1 - t)) * x0;
     const torch::Tensor x_bar = (w * x1).sum(0), s_bar = (w * s1).sum(0);
     const torch::Tensor w2 = w * w;
-    const torch::Tensor c = (-(w2 * (x1 - x_bar) * (s1 - s_bar)).sum(0) /
-                             ((w2 * (s1 - s_bar).pow(2)).sum(0) + ridge))
-                                .clamp(-clip, clip);
+    const torch::Tensor c =
+        (-(w2 * (x1 - x_bar) * (s1 - s_bar)).sum(0) / ((w2 * (s1 - s_bar).pow(2)).sum(0) + ridge))
+            .clamp(-clip, clip);
     const torch::Tensor mu1 = x_bar + c * s_bar;
     const torch::Tensor mu0 = (x - t * mu1) / (1 - t);
     target[b] = mu1 - mu0;
@@ -88,13 +91,15 @@ TEST(RfmUpdate, ActorTargetEqualsTheFormulasComputedIndependently) {
   EXPECT_TRUE((trace.times >= 0.01).all().item<bool>() && (trace.times <= 0.99).all().item<bool>());
   EXPECT_EQ(trace.posterior_noise_draws.sizes(), (std::vector<int64_t>{5, 8, 2}));
   // The critic after the update is the one the posterior used (the actor step leaves it alone).
-  const torch::Tensor expected = independent_velocity_target(
-      agent.critic(), trace, options.policy.temperature, options.estimator.ridge,
-      options.estimator.clip);
+  const torch::Tensor expected =
+      independent_velocity_target(agent.critic(), trace, options.policy.temperature,
+                                  options.estimator.ridge, options.estimator.clip);
   const torch::Tensor actual = trace.velocity_target.to(torch::kFloat64);
   const double scale = expected.abs().max().item<double>();
   EXPECT_LT((actual - expected).abs().max().item<double>(), 1e-4 * std::max(1.0, scale))
-      << "library\n" << actual << "\nindependent\n" << expected;
+      << "library\n"
+      << actual << "\nindependent\n"
+      << expected;
 }
 
 TEST(RfmUpdate, GradientsReachOnlyTheNetworkOfEachStep) {
@@ -111,7 +116,7 @@ TEST(RfmUpdate, GradientsReachOnlyTheNetworkOfEachStep) {
 
 TEST(RfmUpdate, TargetCriticFollowsByPolyakAveraging) {
   RfmOptions options = tiny_options();
-  options.polyak_tau = 0.25;
+  options.common.polyak_tau = 0.25;
   RfmAgent agent(options, 3, 2, 9);
   const torch::Tensor before = agent.target_critic().parameters()[0].clone();
   std::vector<double> statistics;

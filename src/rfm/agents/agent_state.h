@@ -38,6 +38,13 @@ void read_archive(std::istream& in,
 // Before an agent builds its networks: keep freed memory in the heap (util/allocator.h) and seed
 // LibTorch's global generator, which draws the initial weights, so that --seed fixes them.
 void prepare_agent_initialisation(std::uint64_t seed);
+// `value`, after prepare_agent_initialisation(seed): lets a constructor prepare in its member
+// initialiser list, before its first network member is built.
+template <class T>
+const T& after_initialisation_prepared(const T& value, std::uint64_t seed) {
+  prepare_agent_initialisation(seed);
+  return value;
+}
 
 // Milliseconds since `start`, which moves to now (the update-time columns of train.csv).
 double milliseconds_since(std::chrono::steady_clock::time_point& start);

@@ -45,11 +45,13 @@ torch::Tensor CriticLearner::target_min_q(const torch::Tensor& states,
 
 CriticLearner::StepResult CriticLearner::regress(const torch::Tensor& states,
                                                  const torch::Tensor& actions,
-                                                 const torch::Tensor& td_target) {
+                                                 const torch::Tensor& td_target,
+                                                 const std::function<void()>& after_backward) {
   const torch::Tensor q = online_->forward(states, actions);  // [E, B]
   const torch::Tensor loss = (q - td_target.detach().unsqueeze(0)).pow(2).mean();
   optimizer_->zero_grad();
   loss.backward();
+  if (after_backward) after_backward();
   torch::nn::utils::clip_grad_norm_(online_->parameters(), options_.grad_norm_clip);
   optimizer_->step();
   return {loss.item<double>(), q.mean().item<double>()};

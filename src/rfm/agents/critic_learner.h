@@ -5,6 +5,7 @@
 
 #include <torch/types.h>
 
+#include <functional>
 #include <memory>
 
 #include "rfm/nn/networks.h"
@@ -48,9 +49,11 @@ class CriticLearner {
     double loss = 0, mean_q = 0;
   };
   // One Adam step on the mean of both members' squared TD errors at the replay (s, a), with the
-  // gradient norm clipped.
+  // gradient norm clipped; `after_backward`, if given, runs between the backward pass and the
+  // clipping (tests read the raw gradients there).
   StepResult regress(const torch::Tensor& states, const torch::Tensor& actions,
-                     const torch::Tensor& td_target);
+                     const torch::Tensor& td_target,
+                     const std::function<void()>& after_backward = {});
   // Q̄ ← (1 − τ) Q̄ + τ Q.
   void update_target();
 

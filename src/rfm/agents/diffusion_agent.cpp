@@ -9,19 +9,11 @@
 
 namespace rfm::agents {
 
-namespace {
-// Prepares the initialisation (seed, heap) before the first network is built.
-int64_t seeded_size(int64_t size, std::uint64_t seed) {
-  prepare_agent_initialisation(seed);
-  return size;
-}
-}  // namespace
-
 DiffusionAgent::DiffusionAgent(const CommonUpdateOptions& common,
                                const DiffusionPolicyOptions& policy, int64_t observation_size,
                                int64_t action_size, std::uint64_t seed)
     : common_(common),
-      critic_(seeded_size(observation_size, seed), action_size, common),
+      critic_(after_initialisation_prepared(observation_size, seed), action_size, common),
       policy_(nn::VelocityNetwork(observation_size, action_size), policy),
       generator_(flow::make_generator(seed)) {
   actor_optimizer_ = std::make_unique<torch::optim::Adam>(

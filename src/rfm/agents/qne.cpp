@@ -11,6 +11,16 @@ namespace rfm::agents {
 
 namespace {
 enum Statistic { kCriticLoss, kActorLoss, kMeanEss, kMeanQ, kMeanLogProb, kUpdateMs, kCount };
+
+// §4 QNE: the η = 0 estimator of the noise, x̂0 = Σ_k w_k x0_k.
+const flow::EstimatorOptions& noise_side_eta0() {
+  static const flow::EstimatorOptions options = [] {
+    flow::EstimatorOptions eta0 = flow::EstimatorOptions::parse("eta0");
+    eta0.side = flow::EstimatorSide::noise;
+    return eta0;
+  }();
+  return options;
+}
 }  // namespace
 
 QneOptions QneOptions::from_config(const rl::Config& config) {
@@ -142,10 +152,8 @@ void QneAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
   const flow::GaussianSource source;
   const flow::PosteriorDraws draws =
       flow::weigh_posterior_draws(noisy, times, noise_draws, schedule, source, target, states);
-  flow::EstimatorOptions estimator = flow::EstimatorOptions::parse("eta0");
-  estimator.side = flow::EstimatorSide::noise;
   const flow::PosteriorMean posterior =
-      flow::posterior_mean(draws, noisy, times, schedule, estimator);
+      flow::posterior_mean(draws, noisy, times, schedule, noise_side_eta0());
   const torch::Tensor noise_target = posterior.noise_mean.detach();
   const double actor_loss = step_actor(policy_.regression_loss(states, noisy, times, noise_target));
   critic_.update_target();

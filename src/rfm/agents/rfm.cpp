@@ -6,9 +6,9 @@
 #include <torch/serialize/output-archive.h>
 
 #include <chrono>
+#include <functional>
 
 #include "rfm/agents/agent_state.h"
-#include "rfm/agents/critic_learner.h"
 #include "rfm/flow/source.h"
 #include "rfm/flow/target.h"
 #include "rfm/rl/config.h"
@@ -34,7 +34,8 @@ enum Statistic {
 }  // namespace
 
 flow::EstimatorOptions estimator_options_from_config(const rl::Config& config) {
-  flow::EstimatorOptions options = flow::EstimatorOptions::parse(config.get_string("rfm.estimator"));
+  flow::EstimatorOptions options =
+      flow::EstimatorOptions::parse(config.get_string("rfm.estimator"));
   options.side = flow::parse_estimator_side(config.get_string("rfm.estimator_side"));
   options.num_draws = config.get_int_at_least("rfm.mc_samples", 1);
   options.ridge = config.get_double_in("rfm.ridge", 0.0, 1e6);
@@ -58,40 +59,27 @@ RfmOptions RfmOptions::from_config(const rl::Config& config) {
   options.policy.t_min = config.get_double_in("rfm.t_min", 0.0, 0.49);
   options.estimator = estimator_options_from_config(config);
   options.proposal = proposal_from_config(config);
-  const CommonUpdateOptions common = CommonUpdateOptions::from_config(config);
-  options.discount = common.discount;
-  options.polyak_tau = common.polyak_tau;
-  options.critic_learning_rate = common.critic_learning_rate;
-  options.actor_learning_rate = common.actor_learning_rate;
-  options.grad_norm_clip = common.grad_norm_clip;
+  options.common = CommonUpdateOptions::from_config(config);
   return options;
 }
 
 RfmAgent::RfmAgent(const RfmOptions& options, int64_t observation_size, int64_t action_size,
                    std::uint64_t seed)
-    : options_(options),
-      critic_(nullptr),
-      target_critic_(nullptr),
-      policy_(nn::VelocityNetwork(nullptr), options.policy),
+    : options_(after_initialisation_prepared(options, seed)),
+      critic_(observation_size, action_size, options.common),
+      policy_(nn::VelocityNetwork(observation_size, action_size), options.policy),
       generator_(flow::make_generator(seed)) {
-  prepare_agent_initialisation(seed);
-  critic_ = nn::CriticEnsemble(observation_size, action_size);
-  target_critic_ = nn::CriticEnsemble(observation_size, action_size);
-  target_critic_->polyak_update_from(*critic_, 1.0);
-  for (auto& parameter : target_critic_->parameters()) parameter.requires_grad_(false);
-  policy_ = FlowPolicy(nn::VelocityNetwork(observation_size, action_size), options.policy);
-  critic_optimizer_ = std::make_unique<torch::optim::Adam>(
-      critic_->parameters(), torch::optim::AdamOptions(options.critic_learning_rate));
   actor_optimizer_ = std::make_unique<torch::optim::Adam>(
-      policy_.network()->parameters(), torch::optim::AdamOptions(options.actor_learning_rate));
+      policy_.network()->parameters(),
+      torch::optim::AdamOptions(options.common.actor_learning_rate));
 }
 
 RfmAgent::~RfmAgent() = default;
 
 const std::vector<rl::StatisticInfo>& RfmAgent::statistics() const {
   static const std::vector<rl::StatisticInfo> names = {
-      {"critic_loss"}, {"actor_loss"},       {"mean_ess"},          {"mean_abs_coefficient"},
-      {"mean_q"},      {"sample_ms", true},  {"critic_ms", true},   {"posterior_ms", true},
+      {"critic_loss"},   {"actor_loss"},      {"mean_ess"},        {"mean_abs_coefficient"},
+      {"mean_q"},        {"sample_ms", true}, {"critic_ms", true}, {"posterior_ms", true},
       {"actor_ms", true}};
   return names;
 }
@@ -100,7 +88,7 @@ torch::Tensor RfmAgent::act(const torch::Tensor& observations, bool explore,
                             at::Generator& generator) {
   // §3: Boltzmann choice among P particles for data collection, arg-max Q for evaluation.
   const torch::Tensor latents = policy_.choose_latents(
-      observations, *critic_, explore ? ParticleChoice::boltzmann : ParticleChoice::arg_max,
+      observations, critic_.online(), explore ? ParticleChoice::boltzmann : ParticleChoice::arg_max,
       generator);
   return torch::tanh(latents);
 }
@@ -110,20 +98,20 @@ void RfmAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
   auto clock = std::chrono::steady_clock::now();
   const torch::Tensor& states = batch.observations;
   const int64_t batch_size = states.size(0);
-  auto critic_parameters = critic_->parameters();
+  auto critic_parameters = critic_.online().parameters();
   auto actor_parameters = policy_.network()->parameters();
 
   // §3 step 1: with the critic before the update, a' ~ π(s') and the proposal u1 ~ π(s), one
   // batched pass over [s; s'] (P particles each, Boltzmann-resampled).
   torch::Tensor next_latents, proposal_latents;
   if (options_.proposal == ProposalSource::on_policy) {
-    const torch::Tensor latents = policy_.choose_latents(
-        torch::cat({states, batch.next_observations}), *critic_, ParticleChoice::boltzmann,
-        generator_);
+    const torch::Tensor latents =
+        policy_.choose_latents(torch::cat({states, batch.next_observations}), critic_.online(),
+                               ParticleChoice::boltzmann, generator_);
     proposal_latents = latents.narrow(0, 0, batch_size);
     next_latents = latents.narrow(0, batch_size, batch_size);
   } else {
-    next_latents = policy_.choose_latents(batch.next_observations, *critic_,
+    next_latents = policy_.choose_latents(batch.next_observations, critic_.online(),
                                           ParticleChoice::boltzmann, generator_);
     // The replay action's latent, atanh(a), kept finite at the bounds.
     proposal_latents = torch::atanh(batch.actions.clamp(-1.0 + 1e-6, 1.0 - 1e-6));
@@ -131,26 +119,19 @@ void RfmAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
   statistics[kSampleMs] = milliseconds_since(clock);
 
   // §3 step 2: y = r + γ (1 − terminal) min(Q̄1, Q̄2)(s', a'); loss the mean of both MSEs.
-  torch::Tensor td_target;
-  {
-    torch::NoGradGuard no_grad;
-    td_target = batch.rewards + options_.discount * (1.0 - batch.terminals) *
-                                    target_critic_->min_q(batch.next_observations,
-                                                          torch::tanh(next_latents));
-  }
-  const torch::Tensor q = critic_->forward(states, batch.actions);  // [E, B]
-  const torch::Tensor critic_loss = (q - td_target.unsqueeze(0)).pow(2).mean();
-  critic_optimizer_->zero_grad();
+  const torch::Tensor td_target = critic_.td_target(
+      batch, critic_.target_min_q(batch.next_observations, torch::tanh(next_latents)));
   actor_optimizer_->zero_grad();
-  critic_loss.backward();
-  if (tracing_) {
-    trace_.critic_step_critic_gradient = gradient_norm(critic_parameters);
-    trace_.critic_step_actor_gradient = gradient_norm(actor_parameters);
-  }
-  torch::nn::utils::clip_grad_norm_(critic_parameters, options_.grad_norm_clip);
-  critic_optimizer_->step();
-  statistics[kCriticLoss] = critic_loss.item<double>();
-  statistics[kMeanQ] = q.mean().item<double>();
+  std::function<void()> trace_gradients;
+  if (tracing_)
+    trace_gradients = [&] {
+      trace_.critic_step_critic_gradient = gradient_norm(critic_parameters);
+      trace_.critic_step_actor_gradient = gradient_norm(actor_parameters);
+    };
+  const CriticLearner::StepResult critic_step =
+      critic_.regress(states, batch.actions, td_target, trace_gradients);
+  statistics[kCriticLoss] = critic_step.loss;
+  statistics[kMeanQ] = critic_step.mean_q;
   statistics[kCriticMs] = milliseconds_since(clock);
 
   // §3 step 3: t ~ U[0.01, 0.99], ε ~ N(0, I), u_t = t u1 + (1 − t) ε.
@@ -161,7 +142,9 @@ void RfmAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
       times.unsqueeze(1) * proposal_latents + (1.0 - times.unsqueeze(1)) * noise;
   // §3 step 3: posterior of the Boltzmann policy under the updated online critic, in the latent.
   const flow::BoltzmannTarget target(
-      [this](const torch::Tensor& s, const torch::Tensor& a) { return critic_->min_q(s, a); },
+      [this](const torch::Tensor& s, const torch::Tensor& a) {
+        return critic_.online().min_q(s, a);
+      },
       options_.policy.temperature, /*tanh_latent=*/true);
   const flow::Schedule schedule = flow::Schedule::flow();
   const flow::GaussianSource source;
@@ -178,22 +161,22 @@ void RfmAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
 
   // §3 step 4: actor loss mean ‖v_θ(t, u_t, s, λ) − v̂‖².
   const torch::Tensor velocity = policy_.network()->forward(
-      states, noisy_latents, times, torch::full({batch_size}, options_.policy.temperature,
-                                                states.options()));
+      states, noisy_latents, times,
+      torch::full({batch_size}, options_.policy.temperature, states.options()));
   const torch::Tensor actor_loss = (velocity - velocity_target).pow(2).sum(1).mean();
-  critic_optimizer_->zero_grad();
+  critic_.online().zero_grad();
   actor_optimizer_->zero_grad();
   actor_loss.backward();
   if (tracing_) {
     trace_.actor_step_actor_gradient = gradient_norm(actor_parameters);
     trace_.actor_step_critic_gradient = gradient_norm(critic_parameters);
   }
-  torch::nn::utils::clip_grad_norm_(actor_parameters, options_.grad_norm_clip);
+  torch::nn::utils::clip_grad_norm_(actor_parameters, options_.common.grad_norm_clip);
   actor_optimizer_->step();
   statistics[kActorLoss] = actor_loss.item<double>();
 
   // §3 step 5: Polyak target update.
-  target_critic_->polyak_update_from(*critic_, options_.polyak_tau);
+  critic_.update_target();
   statistics[kActorMs] = milliseconds_since(clock);
 
   if (tracing_) {
@@ -209,10 +192,8 @@ void RfmAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
 
 void RfmAgent::save(std::ostream& out) {
   torch::serialize::OutputArchive archive;
-  write_module(archive, "critic", *critic_);
-  write_module(archive, "target_critic", *target_critic_);
+  critic_.write(archive);
   write_module(archive, "actor", *policy_.network());
-  write_optimizer(archive, "critic_optimizer", *critic_optimizer_);
   write_optimizer(archive, "actor_optimizer", *actor_optimizer_);
   write_generator(archive, "generator", generator_);
   archive.save_to(out);
@@ -220,10 +201,8 @@ void RfmAgent::save(std::ostream& out) {
 
 void RfmAgent::load(std::istream& in) {
   read_archive(in, [this](torch::serialize::InputArchive& archive) {
-    read_module(archive, "critic", *critic_);
-    read_module(archive, "target_critic", *target_critic_);
+    critic_.read(archive);
     read_module(archive, "actor", *policy_.network());
-    read_optimizer(archive, "critic_optimizer", *critic_optimizer_);
     read_optimizer(archive, "actor_optimizer", *actor_optimizer_);
     read_generator(archive, "generator", generator_);
   });

@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "rfm/agents/critic_learner.h"
 #include "rfm/agents/flow_policy.h"
 #include "rfm/flow/estimators.h"
 #include "rfm/rl/agent.h"
@@ -27,11 +28,7 @@ struct RfmOptions {
   FlowPolicyOptions policy;
   flow::EstimatorOptions estimator;  // num_draws = K
   ProposalSource proposal = ProposalSource::on_policy;
-  double discount = 0.99;
-  double polyak_tau = 0.005;
-  double critic_learning_rate = 1e-3;
-  double actor_learning_rate = 3e-4;
-  double grad_norm_clip = 10.0;
+  CommonUpdateOptions common;  // trainer.discount, polyak_tau, learning rates, grad_norm_clip
   // Reads the rfm.* and trainer.* keys, with range checks naming the key.
   static RfmOptions from_config(const rl::Config& config);
 };
@@ -68,16 +65,16 @@ class RfmAgent : public rl::Agent {
   void set_tracing(bool enabled) { tracing_ = enabled; }
   const RfmUpdateTrace& last_trace() const { return trace_; }
 
-  nn::CriticEnsembleImpl& critic() { return *critic_; }
-  nn::CriticEnsembleImpl& target_critic() { return *target_critic_; }
+  nn::CriticEnsembleImpl& critic() { return critic_.online(); }
+  nn::CriticEnsembleImpl& target_critic() { return critic_.target(); }
   FlowPolicy& policy() { return policy_; }
   const RfmOptions& options() const { return options_; }
 
  private:
   RfmOptions options_;
-  nn::CriticEnsemble critic_, target_critic_;
+  CriticLearner critic_;
   FlowPolicy policy_;
-  std::unique_ptr<torch::optim::Optimizer> critic_optimizer_, actor_optimizer_;
+  std::unique_ptr<torch::optim::Optimizer> actor_optimizer_;
   at::Generator generator_;
   bool tracing_ = false;
   RfmUpdateTrace trace_;

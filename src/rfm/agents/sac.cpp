@@ -45,12 +45,6 @@ class FrozenParameters {
   const std::vector<torch::Tensor>& parameters_;
 };
 
-// Prepares the initialisation (seed, heap) before the first network is built.
-const SacOptions& seeded(const SacOptions& options, std::uint64_t seed) {
-  prepare_agent_initialisation(seed);
-  return options;
-}
-
 }  // namespace
 
 SacOptions SacOptions::from_config(const rl::Config& config) {
@@ -71,7 +65,7 @@ SacOptions SacOptions::from_config(const rl::Config& config) {
 
 SacAgent::SacAgent(const SacOptions& options, int64_t observation_size, int64_t action_size,
                    std::uint64_t seed)
-    : options_(seeded(options, seed)),
+    : options_(after_initialisation_prepared(options, seed)),
       target_entropy_(options.target_entropy_per_dimension * static_cast<double>(action_size)),
       critic_(observation_size, action_size, options.common),
       actor_(observation_size, action_size),

@@ -21,6 +21,7 @@
 #include "rfm/flow/source.h"
 #include "rfm/rl/replay_buffer.h"
 #include "rfm/util/error.h"
+#include "rfm/util/format.h"
 #include "rfm/util/rng.h"
 
 namespace rfm::rl {
@@ -149,17 +150,6 @@ std::string format_number(double value) {
   return buffer;
 }
 
-std::string format_duration(double seconds) {
-  if (!std::isfinite(seconds) || seconds < 0) return "?";
-  const long total = std::lround(seconds);
-  char buffer[32];
-  if (total >= 3600)
-    std::snprintf(buffer, sizeof buffer, "%ldh%02ldm", total / 3600, (total / 60) % 60);
-  else
-    std::snprintf(buffer, sizeof buffer, "%ldm%02lds", total / 60, total % 60);
-  return buffer;
-}
-
 // The header and the rows whose first field (the step) is at most `last_step`: the part of a CSV an
 // interrupted run had written up to its checkpoint. Throws on a row without a step.
 std::string csv_rows_up_to(const fs::path& path, std::int64_t last_step) {
@@ -244,7 +234,8 @@ class Evaluator {
       result.return_max = std::max(result.return_max, r);
     }
     result.return_mean = sum / count;
-    result.return_std = std::sqrt(std::max(0.0, squares / count - result.return_mean * result.return_mean));
+    result.return_std =
+        std::sqrt(std::max(0.0, squares / count - result.return_mean * result.return_mean));
     return result;
   }
 
@@ -275,9 +266,7 @@ class Session {
   }
 
   // A fresh run: the first episode starts.
-  void start() {
-    env_->reset(derived_seed(identity_.seed, kTrainingEpisode, 0), observation_);
-  }
+  void start() { env_->reset(derived_seed(identity_.seed, kTrainingEpisode, 0), observation_); }
 
   // Restores the state of the checkpoint file; throws before anything is changed on disk.
   void restore(const fs::path& path) {
@@ -396,14 +385,12 @@ class Session {
 
       if (step_ % settings_.log_every == 0 || step_ == settings_.total_steps)
         write_train_row(train_csv, started);
-      if (step_ % settings_.eval_every == 0 || step_ == settings_.total_steps)
-        evaluate(eval_csv);
+      if (step_ % settings_.eval_every == 0 || step_ == settings_.total_steps) evaluate(eval_csv);
       if (step_ % settings_.checkpoint_every == 0 || step_ == settings_.total_steps)
         write_checkpoint();
     }
-    say("done: " + std::to_string(step_) + " steps in " +
-        format_duration(seconds_since(started)) + ", last evaluation return " +
-        format_number(last_evaluation_.return_mean));
+    say("done: " + std::to_string(step_) + " steps in " + format_duration(seconds_since(started)) +
+        ", last evaluation return " + format_number(last_evaluation_.return_mean));
   }
 
   EvaluationResult evaluate_now(std::int64_t episodes) {
@@ -450,7 +437,8 @@ class Session {
 
   void write_train_row(std::ofstream& csv, std::chrono::steady_clock::time_point started) {
     const double interval_seconds = seconds_since(interval_clock_);
-    const double steps_per_second = (step_ - interval_start_step_) / std::max(interval_seconds, 1e-9);
+    const double steps_per_second =
+        (step_ - interval_start_step_) / std::max(interval_seconds, 1e-9);
     interval_clock_ = std::chrono::steady_clock::now();
     std::string row = std::to_string(step_) + "," + std::to_string(updates_) + "," +
                       std::to_string(episodes_) + "," + format_number(last_episode_return_);
@@ -491,8 +479,8 @@ class Session {
   void write_checkpoint() {
     std::ostringstream header;
     header << identity_.algorithm << ' ' << identity_.task << ' ' << identity_.seed << ' '
-           << spec_.observation_size << ' ' << spec_.action_size << ' ' << step_ << ' '
-           << episodes_ << ' ' << format_number_exact(episode_return_) << ' '
+           << spec_.observation_size << ' ' << spec_.action_size << ' ' << step_ << ' ' << episodes_
+           << ' ' << format_number_exact(episode_return_) << ' '
            << format_number_exact(last_episode_return_) << ' ' << updates_ << ' '
            << statistic_updates_ << ' ' << interval_start_step_;
     for (double sum : statistic_sums_) header << ' ' << format_number_exact(sum);
@@ -544,7 +532,9 @@ class Session {
   EvaluationResult last_evaluation_;
 };
 
-fs::path checkpoint_path(const fs::path& run_dir) { return run_dir / kCheckpointFile; }
+fs::path checkpoint_path(const fs::path& run_dir) {
+  return run_dir / kCheckpointFile;
+}
 
 }  // namespace
 
@@ -572,9 +562,8 @@ Config read_run_config(const std::string& run_dir) {
 void train_new_run(const Config& config, const std::string& run_dir, const AgentFactory& factory,
                    const TrainerHooks& hooks) {
   if (fs::exists(fs::path(run_dir) / "config.toml"))
-    throw Error("'" + run_dir +
-                "' already holds a run; continue it with 'rfm train --resume " + run_dir +
-                "' or choose another --out");
+    throw Error("'" + run_dir + "' already holds a run; continue it with 'rfm train --resume " +
+                run_dir + "' or choose another --out");
   // Build everything (task, agent, buffers) before the folder is created, so that bad settings
   // leave nothing behind.
   Session session(config, run_dir, factory, hooks);
@@ -589,8 +578,8 @@ void resume_run(const std::string& run_dir, std::int64_t total_steps, const Agen
   Config config = read_run_config(run_dir);
   const fs::path checkpoint = checkpoint_path(run_dir);
   if (!fs::exists(checkpoint))
-    throw Error("run '" + run_dir + "' has no checkpoint to resume from (" +
-                checkpoint.string() + ")");
+    throw Error("run '" + run_dir + "' has no checkpoint to resume from (" + checkpoint.string() +
+                ")");
   if (total_steps > 0) config.set("trainer.total_steps=" + std::to_string(total_steps));
   Session session(config, run_dir, factory, hooks);
   session.restore(checkpoint);
