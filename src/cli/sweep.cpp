@@ -204,11 +204,18 @@ std::vector<PlannedRun> plan_sweep(const SweepOptions& options) {
   if (fs::exists(options.out, error) && !fs::is_directory(options.out, error))
     throw Error("--out '" + options.out + "' exists and is not a folder");
 
-  // Configurations per algorithm; the agents as the trainer will build them on each task, so that
-  // values out of range (rfm.particles=0) or unknown names (rfm.estimator=best) fail here.
+  // Configurations per algorithm, with the trainer's checks; the agents as the trainer will build
+  // them on each task, so that values out of range (trainer.batch_size=0, rfm.particles=0) or
+  // unknown names (rfm.estimator=best) fail here.
   std::vector<rl::Config> configs;
-  for (const std::string& algorithm : options.algorithms)
+  for (const std::string& algorithm : options.algorithms) {
     configs.push_back(resolve_config(options, algorithm));
+    try {
+      rl::check_trainer_settings(configs.back());
+    } catch (const Error& error) {
+      throw Error("algorithm '" + algorithm + "': " + error.what());
+    }
+  }
   for (const std::string& task : options.tasks) {
     const auto env = envs::make_env(task, global_options().model_dir);
     for (std::size_t a = 0; a < options.algorithms.size(); ++a) {

@@ -212,6 +212,8 @@ TEST_F(CliSweepReport, BadSweepInputFailsBeforeAnythingIsWritten) {
   fails("sweep --algos rfm --tasks cartpole-balance --seeds 1-3,2" + out, "seed 2 is given twice");
   fails(grid + "--set rfm.nope=1" + out, "unknown config key 'rfm.nope'");
   fails(grid + "--set rfm.particles=0" + out, "rfm.particles");
+  fails(grid + "--set trainer.batch_size=0" + out, "trainer.batch_size");
+  fails(grid + "--set trainer.eval_episodes=two" + out, "trainer.eval_episodes");
   fails(grid + "--preset nope" + out, "unknown preset 'nope'");
   EXPECT_FALSE(fs::exists(path("out")));
 }

@@ -552,6 +552,10 @@ RunIdentity run_identity(const Config& config) {
   return identity;
 }
 
+void check_trainer_settings(const Config& config) {
+  TrainerSettings::from_config(config);
+}
+
 Config read_run_config(const std::string& run_dir) {
   const fs::path path = fs::path(run_dir) / "config.toml";
   if (!fs::is_directory(run_dir)) throw Error("run folder '" + run_dir + "' does not exist");

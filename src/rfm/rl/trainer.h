@@ -29,6 +29,10 @@ struct TrainerHooks {
 void set_run_identity(Config& config, const RunIdentity& identity);
 RunIdentity run_identity(const Config& config);
 
+// Checks the trainer.* keys (types and ranges) as a run would, without creating anything; throws
+// rfm::Error naming the first bad key.
+void check_trainer_settings(const Config& config);
+
 // Creates run_dir (which must not already hold a run) and trains from step 0.
 void train_new_run(const Config& config, const std::string& run_dir, const AgentFactory& factory,
                    const TrainerHooks& hooks);
