@@ -73,4 +73,22 @@ void CriticLearner::read(torch::serialize::InputArchive& archive) {
   read_optimizer(archive, "critic_optimizer", *optimizer_);
 }
 
+void write_actor_critic(torch::serialize::OutputArchive& archive, const CriticLearner& critic,
+                        const torch::nn::Module& actor, const torch::optim::Optimizer& optimizer,
+                        const at::Generator& generator) {
+  critic.write(archive);
+  write_module(archive, "actor", actor);
+  write_optimizer(archive, "actor_optimizer", optimizer);
+  write_generator(archive, "generator", generator);
+}
+
+void read_actor_critic(torch::serialize::InputArchive& archive, CriticLearner& critic,
+                       torch::nn::Module& actor, torch::optim::Optimizer& optimizer,
+                       at::Generator& generator) {
+  critic.read(archive);
+  read_module(archive, "actor", actor);
+  read_optimizer(archive, "actor_optimizer", optimizer);
+  read_generator(archive, "generator", generator);
+}
+
 }  // namespace rfm::agents

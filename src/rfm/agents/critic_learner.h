@@ -11,6 +11,9 @@
 #include "rfm/nn/networks.h"
 #include "rfm/rl/replay_buffer.h"
 
+namespace torch::nn {
+class Module;
+}
 namespace torch::optim {
 class Optimizer;
 }
@@ -68,5 +71,15 @@ class CriticLearner {
   nn::CriticEnsemble online_, target_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
 };
+
+// The archive entries every actor-critic agent has: the critics (CriticLearner::write), one actor
+// network ("actor") with its optimiser ("actor_optimizer"), and the agent's random stream
+// ("generator"). Agents with more state (SAC's temperature) add their own entries beside these.
+void write_actor_critic(torch::serialize::OutputArchive& archive, const CriticLearner& critic,
+                        const torch::nn::Module& actor, const torch::optim::Optimizer& optimizer,
+                        const at::Generator& generator);
+void read_actor_critic(torch::serialize::InputArchive& archive, CriticLearner& critic,
+                       torch::nn::Module& actor, torch::optim::Optimizer& optimizer,
+                       at::Generator& generator);
 
 }  // namespace rfm::agents

@@ -60,19 +60,13 @@ DiffusionAgent::BoltzmannPosterior DiffusionAgent::boltzmann_posterior(
 
 void DiffusionAgent::save(std::ostream& out) {
   torch::serialize::OutputArchive archive;
-  critic_.write(archive);
-  write_module(archive, "actor", *policy_.network());
-  write_optimizer(archive, "actor_optimizer", *actor_optimizer_);
-  write_generator(archive, "generator", generator_);
+  write_actor_critic(archive, critic_, *policy_.network(), *actor_optimizer_, generator_);
   archive.save_to(out);
 }
 
 void DiffusionAgent::load(std::istream& in) {
   read_archive(in, [this](torch::serialize::InputArchive& archive) {
-    critic_.read(archive);
-    read_module(archive, "actor", *policy_.network());
-    read_optimizer(archive, "actor_optimizer", *actor_optimizer_);
-    read_generator(archive, "generator", generator_);
+    read_actor_critic(archive, critic_, *policy_.network(), *actor_optimizer_, generator_);
   });
 }
 

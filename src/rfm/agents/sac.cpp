@@ -199,23 +199,17 @@ void SacAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
 
 void SacAgent::save(std::ostream& out) {
   torch::serialize::OutputArchive archive;
-  critic_.write(archive);
-  write_module(archive, "actor", *actor_);
+  write_actor_critic(archive, critic_, *actor_, *actor_optimizer_, generator_);
   archive.write("log_temperature", log_temperature_);
-  write_optimizer(archive, "actor_optimizer", *actor_optimizer_);
   write_optimizer(archive, "temperature_optimizer", *temperature_optimizer_);
-  write_generator(archive, "generator", generator_);
   archive.save_to(out);
 }
 
 void SacAgent::load(std::istream& in) {
   read_archive(in, [this](torch::serialize::InputArchive& archive) {
-    critic_.read(archive);
-    read_module(archive, "actor", *actor_);
+    read_actor_critic(archive, critic_, *actor_, *actor_optimizer_, generator_);
     archive.read("log_temperature", log_temperature_);
-    read_optimizer(archive, "actor_optimizer", *actor_optimizer_);
     read_optimizer(archive, "temperature_optimizer", *temperature_optimizer_);
-    read_generator(archive, "generator", generator_);
   });
 }
 
