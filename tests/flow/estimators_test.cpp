@@ -130,6 +130,39 @@ TEST(Estimators, OptimalDiagonalHasNearZeroVarianceOnAGaussianTarget) {
   EXPECT_TRUE(torch::allclose(estimate.coefficients, posterior_variance, 0.02, 0.02));
 }
 
+TEST(Estimators, Float32ScoresStayAccurateWhereTheVeNoiseLevelIsTiny) {
+  // Late t of the VE schedule (σ from 1e-4 down to 1.1e-5), in float32 as the agents run: the
+  // score −μ̂0/σ of rfm-ve's data-side optimal-diag estimate and of DQS's η = 1 must not carry the
+  // rounding of x (about 1e-7) times 1/σ², which would be 10 to 1000 here.
+  const auto kFloat = torch::TensorOptions().dtype(torch::kFloat32);
+  const Schedule schedule = Schedule::ve_geometric();
+  const torch::Tensor mean = torch::tensor({0.3, -0.2, 0.1}, kDouble);
+  const torch::Tensor variance = torch::tensor({0.25, 0.5, 0.1}, kDouble);
+  const DiagonalGaussianTarget target(mean.to(torch::kFloat32), variance.to(torch::kFloat32));
+  const GaussianSource source;
+  at::Generator generator = make_generator(21);
+  const int64_t points = 64;
+  const torch::Tensor t = (at::rand({points}, generator, kDouble) * 0.19 + 0.8).to(torch::kFloat32);
+  const torch::Tensor sigma = schedule.beta(t.to(torch::kFloat64)).unsqueeze(1);
+  const torch::Tensor x1 = mean + variance.sqrt() * at::randn({points, 3}, generator, kDouble);
+  const torch::Tensor x =
+      (x1 + sigma * at::randn({points, 3}, generator, kDouble)).to(kFloat.dtype());
+  // Exact score of the noised Gaussian at the float32 points: −(x − m)/(v + σ²).
+  const torch::Tensor exact = -(x.to(torch::kFloat64) - mean) / (variance + sigma * sigma);
+  for (const auto& [name, side] :
+       {std::pair{"optimal-diag", EstimatorSide::data}, std::pair{"eta1", EstimatorSide::noise},
+        std::pair{"eta1", EstimatorSide::data}}) {
+    EstimatorOptions options = EstimatorOptions::parse(name);
+    options.side = side;
+    options.num_draws = 256;
+    const PosteriorMean estimate = estimate_posterior_mean(x, t, schedule, source, target,
+                                                           torch::Tensor(), options, generator);
+    const torch::Tensor score = schedule.score_from_noise(estimate.noise_mean, t);
+    const double error = (score.to(torch::kFloat64) - exact).abs().max().item<double>();
+    EXPECT_LT(error, 0.05) << label(options);
+  }
+}
+
 // A smooth multimodal critic on 2-D states and 3-D actions.
 torch::Tensor wavy_critic(const torch::Tensor& states, const torch::Tensor& actions) {
   return torch::sin(3 * actions).sum(-1) * (1 + states.select(1, 0)) -

@@ -84,6 +84,11 @@ torch::Tensor plug_in_coefficients(const torch::Tensor& values, const torch::Ten
       .expand({values.size(0), values.size(2)});
 }
 
+// β_t/α_t as a [B, 1] column.
+torch::Tensor beta_over_alpha(const torch::Tensor& t, const Schedule& schedule) {
+  return (schedule.beta(t) / schedule.alpha(t)).unsqueeze(-1);
+}
+
 // The noise-side coefficient for the data-side c (and back): Λ = (α/β)² c.
 torch::Tensor alpha_over_beta_squared(const torch::Tensor& t, const Schedule& schedule) {
   const torch::Tensor ratio = schedule.alpha(t) / schedule.beta(t);
@@ -149,10 +154,12 @@ PosteriorMean posterior_mean_noise_side_with(const PosteriorDraws& draws, const 
   result.coefficients = noise_coefficients.to(x_t.dtype()).expand_as(x_t);
   result.noise_coefficients = result.coefficients;
   // §2: μ̂0(Λ) = Σ_k w_k (x0_k + Λ s0_k) = Σ w x0 + Λ ⊙ Σ w s0.
-  result.noise_mean =
-      (w * draws.noise).sum(1) + result.coefficients * (w * draws.noise_score).sum(1);
-  // §1: μ1 = (x − β μ0)/α.
-  result.data_mean = schedule.data_from_noise(x_t, result.noise_mean, t);
+  const torch::Tensor weighted_score = (w * draws.noise_score).sum(1);
+  result.noise_mean = (w * draws.noise).sum(1) + result.coefficients * weighted_score;
+  // §1: μ1 = (x − β μ0)/α, which is Σ w x1 − (β/α) Λ ⊙ Σ w s0 since α x1_k = x − β x0_k and
+  // Σ w = 1; this form avoids the cancellation in x − β μ̂0 where α is small.
+  result.data_mean =
+      (w * draws.data).sum(1) - beta_over_alpha(t, schedule) * result.coefficients * weighted_score;
   result.ess = effective_sample_size(draws.weights);
   result.evaluations = draws.weights.numel();
   return result;
@@ -168,9 +175,13 @@ PosteriorMean posterior_mean_data_side_with(const PosteriorDraws& draws, const t
   // §2: Λ = (α/β)² c.
   result.noise_coefficients = alpha_over_beta_squared(t, schedule) * result.coefficients;
   // §2 data side: μ̂1 = Σ w x1 + c ⊙ Σ w s1.
-  result.data_mean = (w * draws.data).sum(1) + result.coefficients * (w * draws.data_score).sum(1);
-  // §1: μ0 = (x − α μ1)/β.
-  result.noise_mean = schedule.noise_from_data(x_t, result.data_mean, t);
+  const torch::Tensor weighted_score = (w * draws.data_score).sum(1);
+  result.data_mean = (w * draws.data).sum(1) + result.coefficients * weighted_score;
+  // §1: μ0 = (x − α μ1)/β, which is Σ w x0 − (α/β) c ⊙ Σ w s1 since β x0_k = x − α x1_k and
+  // Σ w = 1; this form avoids the cancellation in x − α μ̂1 where β is small (late t of a VE
+  // schedule, where the score −μ0/β would otherwise carry the float32 rounding of x times 1/β²).
+  result.noise_mean = (w * draws.noise).sum(1) -
+                      (1.0 / beta_over_alpha(t, schedule)) * result.coefficients * weighted_score;
   result.ess = effective_sample_size(draws.weights);
   result.evaluations = draws.weights.numel();
   return result;
@@ -211,10 +222,13 @@ PosteriorMean posterior_mean_data_side(const PosteriorDraws& draws, const torch:
                                            options.eta / alpha_over_beta_squared(t, schedule));
     case EstimatorKind::optimal_isotropic:
     case EstimatorKind::optimal_diagonal:
-      // §2 data side: plug-in c from x1 and s1, clipped to |c_j| ≤ clip.
+      // §2 data side: plug-in c from x1 and s1, clipped to |c_j| ≤ clip. The plug-in formula
+      // only sees x1 − Σ w x1 = −(β/α)(x0 − Σ w x0), taken from x0: the stored x1 = (x − β x0)/α
+      // keeps few digits of β x0 where β is small.
       return posterior_mean_data_side_with(
           draws, x_t, t, schedule,
-          plug_in_coefficients(draws.data, draws.data_score, draws.weights,
+          plug_in_coefficients(-beta_over_alpha(t, schedule).unsqueeze(1) * draws.noise,
+                               draws.data_score, draws.weights,
                                options.kind == EstimatorKind::optimal_isotropic, options.ridge,
                                options.clip));
   }
