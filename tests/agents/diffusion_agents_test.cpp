@@ -160,9 +160,43 @@ TEST(QneLogLikelihood, PrefersActionsTheSamplerProduces) {
   const torch::Tensor far =
       agent.log_likelihood(state.narrow(0, 0, 1), -action.narrow(0, 0, 1), generator);
   EXPECT_GT(near.item<double>(), far.item<double>() + 1.0);
-  // And its samples land near the action.
-  const torch::Tensor samples = policy.sample(state, generator);
+  // And its samples land near the action (256 of them: the forward step variance of QNE's
+  // sampler spreads them more than the DDPM posterior variance would).
+  const torch::Tensor samples = policy.sample(torch::zeros({256, kStates}), generator);
   EXPECT_LT((samples.mean(0) - 0.5).abs().max().item<double>(), 0.1) << samples.mean(0);
+}
+
+TEST(QneLogLikelihood, StepWeightIsThatOfTheSamplerVariance) {
+  // One ELBO step from t = 0.1 to 0.9 and one noise draw: log π = −w ‖ε − ε̂‖², where w is, for
+  // the forward step variance, MaxEntDP's (ᾱ′ − ᾱ)/(2 ᾱ (1 − ᾱ)) and, for the DDPM posterior
+  // variance, ½ (SNR′ − SNR)/SNR (ᾱ = α², SNR = ᾱ/(1 − ᾱ), primes at the cleaner end).
+  const auto [alpha, beta] = cosine_alpha_beta(0.1);
+  const auto [next_alpha, next_beta] = cosine_alpha_beta(0.9);
+  const double abar = alpha * alpha, next_abar = next_alpha * next_alpha;
+  const double snr = abar / (1 - abar), next_snr = next_abar / (1 - next_abar);
+  for (const std::string variance : {"forward", "posterior"}) {
+    QneAgent agent(QneOptions::from_config(small_config(
+                       "qne", {"qne.log_prob_samples=1", "qne.log_prob_steps=1",
+                               "diffusion.t_min=0.1", "diffusion.ancestral_variance=" + variance})),
+                   kStates, kActions, 8);
+    const torch::Tensor state = torch::tensor({{0.3f, -0.2f, 0.5f}});
+    const torch::Tensor action = torch::tensor({{0.4f, -0.7f}});
+    at::Generator generator = at::detail::createCPUGenerator(5);
+    const double log_prob = agent.log_likelihood(state, action, generator).item<double>();
+    // The same noise draw, and ε̂ as the sampler reads it (from the clipped data prediction).
+    at::Generator replay = at::detail::createCPUGenerator(5);
+    const torch::Tensor noise = torch::randn({1, kActions}, replay);
+    const torch::Tensor noisy = float(alpha) * action + float(beta) * noise;
+    const torch::Tensor t = torch::full({1}, 0.1f);
+    const torch::Tensor clean = torch::clamp(
+        (noisy - float(beta) * agent.policy().predict_noise(state, noisy, t)) / float(alpha), -1,
+        1);
+    const double error =
+        (noise - (noisy - float(alpha) * clean) / float(beta)).pow(2).sum().item<double>();
+    const double weight = variance == "forward" ? (next_abar - abar) / (2 * abar * (1 - abar))
+                                                : 0.5 * (next_snr - snr) / snr;
+    EXPECT_NEAR(log_prob, -weight * error, 1e-4 * weight * error) << variance;
+  }
 }
 
 TEST(DqsUpdate, ScoreTargetIsTheWeightedMeanOfCriticGradients) {

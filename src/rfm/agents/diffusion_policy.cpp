@@ -36,6 +36,16 @@ DiffusionPolicyOptions DiffusionPolicyOptions::from_config(const rl::Config& con
   options.schedule = flow::Schedule::parse(schedule);
   options.steps = config.get_int_at_least("diffusion.steps", 1);
   options.sampler = parse_diffusion_sampler(config.get_string("diffusion.sampler"));
+  if (options.sampler == DiffusionSampler::ancestral) {
+    const std::string& variance = config.get_string("diffusion.ancestral_variance");
+    if (variance == "posterior")
+      options.ancestral_variance = AncestralVariance::posterior;
+    else if (variance == "forward")
+      options.ancestral_variance = AncestralVariance::forward;
+    else
+      throw Error("diffusion.ancestral_variance: unknown value '" + variance +
+                  "' (valid: posterior, forward)");
+  }
   options.prediction = parse_diffusion_prediction(config.get_string("diffusion.prediction"));
   options.action_map = parse_action_map(config.get_string("diffusion.action_map"));
   options.t_min = config.get_double_in("diffusion.t_min", 1e-6, 0.49);
@@ -102,17 +112,21 @@ torch::Tensor DiffusionPolicy::sample(const torch::Tensor& states, at::Generator
         options_.prediction == DiffusionPrediction::noise ? output : -step.beta * output;
     const torch::Tensor z = torch::randn({rows, dim}, generator, states.options());
     if (options_.sampler == DiffusionSampler::ancestral) {
-      // DDPM posterior q(x_t' | x_t, x̂1): with r = α/α' and σ² = β² − r² β'² the forward jump
-      // from t' to t, mean (r β'²/β²) x + (α' σ²/β²) x̂1, variance σ² β'²/β².
+      // DDPM posterior q(x_t' | x_t, x̂1): with r = α/α' and v = β² − r² β'² the forward jump's
+      // variance from t' to t, mean (r β'²/β²) x + (α' v/β²) x̂1, variance v β'²/β² (posterior)
+      // or v (forward).
       // §1: x̂1 = (x − β ε̂)/α, clipped as predict_data does.
       torch::Tensor data = (x - step.beta * noise_prediction) / step.alpha;
       if (options_.data_clip > 0) data.clamp_(-options_.data_clip, options_.data_clip);
       const double beta2 = step.beta * step.beta, next_beta2 = step.next_beta * step.next_beta;
       const double ratio = step.alpha / step.next_alpha;
       const double jump_variance = std::max(beta2 - ratio * ratio * next_beta2, 0.0);
-      const double posterior_std = std::sqrt(jump_variance) * step.next_beta / step.beta;
+      const double step_std = &step == &grid_.back() ? 0.0
+                              : options_.ancestral_variance == AncestralVariance::posterior
+                                  ? std::sqrt(jump_variance) * step.next_beta / step.beta
+                                  : std::sqrt(jump_variance);
       x = (ratio * next_beta2 / beta2) * x + (step.next_alpha * jump_variance / beta2) * data +
-          noise_scale * posterior_std * z;
+          noise_scale * step_std * z;
     } else {
       // Euler–Maruyama of the reverse SDE in y = x/α, a VE process with σ̃ = β/α and score
       // −ε̂/σ̃: y' = y + (σ̃² − σ̃'²) ∇log p + sqrt(σ̃² − σ̃'²) z, then x' = α' y'.

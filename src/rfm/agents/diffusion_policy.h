@@ -19,6 +19,10 @@ class Config;
 namespace rfm::agents {
 
 enum class DiffusionSampler { ancestral, euler_maruyama };
+// The noise of an ancestral step from t to t′: the DDPM posterior variance β̃ = v β′²/β²
+// ("fixed small") or the forward jump's variance v itself ("fixed large", as IDQL's sampler and the
+// RFM authors' MaxEntDP use), with v = β² − (α/α′)² β′²; no noise on the last step either way.
+enum class AncestralVariance { posterior, forward };
 enum class DiffusionPrediction { noise, score };  // what the network outputs
 enum class ActionMap { clip, tanh };
 
@@ -26,6 +30,7 @@ struct DiffusionPolicyOptions {
   flow::Schedule schedule = flow::Schedule::vp_cosine();
   int64_t steps = 20;
   DiffusionSampler sampler = DiffusionSampler::ancestral;
+  AncestralVariance ancestral_variance = AncestralVariance::posterior;
   DiffusionPrediction prediction = DiffusionPrediction::noise;
   ActionMap action_map = ActionMap::clip;
   double t_min = 1e-3;  // the grid runs from t_min (noise) to 1 (data)
@@ -34,8 +39,8 @@ struct DiffusionPolicyOptions {
   double data_clip = 1.0;
   double temperature = 0.02;  // λ, an input of the network (as for the flow policy)
 
-  // diffusion.schedule | steps | sampler | prediction | action_map | t_min | data_clip, and
-  // `temperature_key`.
+  // diffusion.schedule | steps | sampler | prediction | action_map | t_min | data_clip, with
+  // diffusion.ancestral_variance for the ancestral sampler, and `temperature_key`.
   static DiffusionPolicyOptions from_config(const rl::Config& config,
                                             const std::string& temperature_key);
 };

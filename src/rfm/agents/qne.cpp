@@ -82,13 +82,23 @@ torch::Tensor QneAgent::log_likelihood(const torch::Tensor& states, const torch:
   const int64_t batch = actions.size(0), dim = actions.size(1);
   const int64_t samples = options_.log_prob_samples, steps = options_.log_prob_steps;
   const double t_min = options_.policy.t_min;
-  // The grid t_0 < … < t_T and the ELBO weight ½ (SNR(t_{j+1}) − SNR(t_j))/SNR(t_j) of each step.
+  // The grid t_0 < … < t_T and each step's ELBO weight: the KL between the forward posterior and
+  // the model's step, with the same variance σ², is (α′ v/(α β))² ‖ε − ε̂‖²/(2σ²) for the jump
+  // variance v = β² − (α/α′)² β′² (primes at t_{j+1}); σ² = v gives α′² v/(2 α² β²) (for VP:
+  // (ᾱ′ − ᾱ)/(2 ᾱ (1 − ᾱ)), MaxEntDP's), σ² = v β′²/β² gives α′² v/(2 α² β′²) (½ ΔSNR/SNR).
   const torch::Tensor grid =
       torch::linspace(t_min, 1.0 - t_min, steps + 1, actions.options().dtype(torch::kFloat64));
-  const torch::Tensor snr = (schedule.alpha(grid) / schedule.beta(grid)).pow(2);
-  const torch::Tensor weights =
-      (0.5 * (snr.narrow(0, 1, steps) - snr.narrow(0, 0, steps)) / snr.narrow(0, 0, steps))
-          .to(actions.scalar_type());                                              // [T]
+  const torch::Tensor alpha = schedule.alpha(grid.narrow(0, 0, steps)),
+                      beta = schedule.beta(grid.narrow(0, 0, steps));
+  const torch::Tensor next_alpha = schedule.alpha(grid.narrow(0, 1, steps)),
+                      next_beta = schedule.beta(grid.narrow(0, 1, steps));
+  const torch::Tensor jump_variance = beta.pow(2) - (alpha / next_alpha).pow(2) * next_beta.pow(2);
+  const torch::Tensor step_variance_over_jump =
+      options_.policy.ancestral_variance == AncestralVariance::forward ? torch::ones_like(beta)
+                                                                       : (next_beta / beta).pow(2);
+  const torch::Tensor weights = (next_alpha.pow(2) * jump_variance /
+                                 (2 * alpha.pow(2) * beta.pow(2) * step_variance_over_jump))
+                                    .to(actions.scalar_type());                    // [T]
   const torch::Tensor times = grid.narrow(0, 0, steps).to(actions.scalar_type());  // [T]
   // Rows ordered (b, sample, step): every action noised S times at each of the T times.
   const int64_t rows_per_action = samples * steps;

@@ -34,7 +34,9 @@ class QneAgent : public DiffusionAgent {
 
   // log π(a | s) up to a constant, from the discrete-time diffusion ELBO (§4): with T steps
   // t_0 < … < t_T on [t_min, 1 − t_min] and S noise samples ε,
-  // −Σ_j ½ (SNR(t_{j+1}) − SNR(t_j))/SNR(t_j) · mean_ε ‖ε − ε̂(α_j a + β_j ε, t_j)‖², SNR = α²/β².
+  // −Σ_j w_j · mean_ε ‖ε − ε̂(α_j a + β_j ε, t_j)‖², with the weight w_j of the sampler's step
+  // variance (diffusion.ancestral_variance; for VP, forward: (ᾱ_{j+1} − ᾱ_j)/(2 ᾱ_j (1 − ᾱ_j)),
+  // posterior: ½ (SNR_{j+1} − SNR_j)/SNR_j, with ᾱ = α², SNR = α²/β²).
   torch::Tensor log_likelihood(const torch::Tensor& states, const torch::Tensor& actions,
                                at::Generator& generator);
 
