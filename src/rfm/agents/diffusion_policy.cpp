@@ -36,7 +36,9 @@ DiffusionPolicyOptions DiffusionPolicyOptions::from_config(const rl::Config& con
   options.schedule = flow::Schedule::parse(schedule);
   options.steps = config.get_int_at_least("diffusion.steps", 1);
   options.sampler = parse_diffusion_sampler(config.get_string("diffusion.sampler"));
-  if (options.sampler == DiffusionSampler::ancestral) {
+  // Run folders written before diffusion.ancestral_variance existed used the posterior variance.
+  if (options.sampler == DiffusionSampler::ancestral &&
+      config.has("diffusion.ancestral_variance")) {
     const std::string& variance = config.get_string("diffusion.ancestral_variance");
     if (variance == "posterior")
       options.ancestral_variance = AncestralVariance::posterior;

@@ -65,13 +65,14 @@ torch::Tensor truncated_standard_normal(const torch::Tensor& lower, const torch:
 torch::Tensor QneAgent::act(const torch::Tensor& observations, bool explore,
                             at::Generator& generator) {
   if (explore) return policy_.to_action(policy_.sample(observations, generator));
-  // §4: evaluation takes the best of N sampled actions by min Q of the online critic.
+  // §4: evaluation takes the best of N sampled actions by min Q̄ of the target critic (as the
+  // authors' MaxEntDP does).
   torch::NoGradGuard no_grad;
   const int64_t count = options_.eval_candidates;
   const torch::Tensor repeated_states = repeat_rows(observations, count);
   const torch::Tensor candidates = policy_.to_action(policy_.sample(repeated_states, generator));
   const torch::Tensor q =
-      critic_.online().min_q(repeated_states, candidates).view({observations.size(0), count});
+      critic_.target().min_q(repeated_states, candidates).view({observations.size(0), count});
   return choose_among_particles(candidates, q, ParticleChoice::arg_max, 1.0, generator);
 }
 
