@@ -228,6 +228,19 @@ TEST(QsmUpdate, NoiseTargetIsTheScaledMeanCriticGradientAtTheNoisyAction) {
   expect_close(trace.noise_target, -50.0 * gradient.to(f64), 1e-5);
 }
 
+TEST(QsmPreset, ScheduleAndSamplerNoiseAreThoseOfTheOriginalQsmCode) {
+  // Its vp schedule: ᾱ(τ) = exp(−(0.1 τ + ½ (10 − 0.1) τ²)) at diffusion time τ = 1 − t, and
+  // sqrt(β_t) noise per ancestral step.
+  const QsmOptions options = QsmOptions::from_config(small_config("qsm", {}));
+  EXPECT_EQ(options.policy.ancestral_variance, AncestralVariance::forward);
+  for (const double t : {0.1, 0.5, 0.9}) {
+    const double tau = 1 - t;
+    const double expected = std::exp(-0.5 * (0.1 * tau + 0.5 * 9.9 * tau * tau));
+    const double alpha = options.policy.schedule.alpha(torch::full({1}, t, f64)).item<double>();
+    EXPECT_NEAR(alpha, expected, 1e-12) << t;
+  }
+}
+
 TEST(TruncatedNormal, DrawsStayInTheirIntervalsEvenInFarTails) {
   at::Generator generator = at::detail::createCPUGenerator(4);
   const torch::Tensor lower = torch::tensor({-1.0f, 9.0f, -30.0f, 0.5f});

@@ -34,6 +34,10 @@ DiffusionPolicyOptions DiffusionPolicyOptions::from_config(const rl::Config& con
     throw Error("diffusion.schedule: unknown value '" + schedule +
                 "' (valid: vp-cosine, vp-linear, ve)");
   options.schedule = flow::Schedule::parse(schedule);
+  // vp-linear's β_max (β(τ) from 0.1 to β_max), where the preset names one.
+  if (schedule == "vp-linear" && config.has("diffusion.vp_beta_max"))
+    options.schedule =
+        flow::Schedule::vp_linear(0.1, config.get_double_in("diffusion.vp_beta_max", 0.1, 1e3));
   options.steps = config.get_int_at_least("diffusion.steps", 1);
   options.sampler = parse_diffusion_sampler(config.get_string("diffusion.sampler"));
   // Run folders written before diffusion.ancestral_variance existed used the posterior variance.

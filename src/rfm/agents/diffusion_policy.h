@@ -40,7 +40,8 @@ struct DiffusionPolicyOptions {
   double temperature = 0.02;  // λ, an input of the network (as for the flow policy)
 
   // diffusion.schedule | steps | sampler | prediction | action_map | t_min | data_clip, with
-  // diffusion.ancestral_variance for the ancestral sampler, and `temperature_key`.
+  // diffusion.ancestral_variance for the ancestral sampler and diffusion.vp_beta_max for the
+  // vp-linear schedule where the preset has them, and `temperature_key`.
   static DiffusionPolicyOptions from_config(const rl::Config& config,
                                             const std::string& temperature_key);
 };
