@@ -163,6 +163,20 @@ TEST(Estimators, Float32ScoresStayAccurateWhereTheVeNoiseLevelIsTiny) {
   }
 }
 
+TEST(Estimators, ManyDrawsAreWeighedInChunksOfWholePointsWithTheSameResult) {
+  // 3 points × 20000 draws is above the chunk size (util/allocator.h), so the target is evaluated
+  // point by point; the log-densities and gradients must equal one evaluation of all draws.
+  GaussianProblem problem(3);
+  at::Generator generator = make_generator(31);
+  const torch::Tensor noise = at::randn({3, 20000, 3}, generator, kDouble);
+  const PosteriorDraws draws =
+      weigh_posterior_draws(problem.x, problem.t, noise, problem.schedule, problem.source,
+                            problem.target, torch::Tensor());
+  const LogDensityEvaluation whole = problem.target.evaluate(draws.data, torch::Tensor());
+  EXPECT_TRUE(torch::equal(draws.target_log_density, whole.log_density));
+  EXPECT_TRUE(torch::equal(draws.target_gradient, whole.gradient));
+}
+
 // A smooth multimodal critic on 2-D states and 3-D actions.
 torch::Tensor wavy_critic(const torch::Tensor& states, const torch::Tensor& actions) {
   return torch::sin(3 * actions).sum(-1) * (1 + states.select(1, 0)) -

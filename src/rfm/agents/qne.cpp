@@ -8,6 +8,7 @@
 #include "rfm/flow/source.h"
 #include "rfm/flow/target.h"
 #include "rfm/rl/config.h"
+#include "rfm/util/allocator.h"
 
 namespace rfm::agents {
 
@@ -113,14 +114,12 @@ torch::Tensor QneAgent::log_likelihood(const torch::Tensor& states, const torch:
   const torch::Tensor noisy = schedule.alpha(row_times).unsqueeze(1) * row_actions +
                               schedule.beta(row_times).unsqueeze(1) * noise;
   // ‖ε − ε̂‖² with ε̂ from the clipped data prediction, as the sampler uses it; the network runs
-  // on chunks of rows whose activations stay below glibc's largest mmap threshold (32 MB), so that
-  // they reuse heap memory instead of being mapped and faulted in afresh on every update (the
-  // paper preset's B × 50 × 20 rows would need about 260 MB per activation).
-  constexpr int64_t kRowsPerChunk = 16384;
+  // on chunks of kRowsPerHeapChunk rows (util/allocator.h: the paper preset's B × 50 × 20 rows
+  // would need about 260 MB per activation, mapped and faulted in afresh on every update).
   const int64_t rows = batch * rows_per_action;
   const torch::Tensor squared_error = torch::empty({rows}, actions.options());
-  for (int64_t start = 0; start < rows; start += kRowsPerChunk) {
-    const int64_t count = std::min(kRowsPerChunk, rows - start);
+  for (int64_t start = 0; start < rows; start += kRowsPerHeapChunk) {
+    const int64_t count = std::min(kRowsPerHeapChunk, rows - start);
     const torch::Tensor chunk_states = row_states.narrow(0, start, count);
     const torch::Tensor chunk_noisy = noisy.narrow(0, start, count);
     const torch::Tensor chunk_times = row_times.narrow(0, start, count);

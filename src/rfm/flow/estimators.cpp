@@ -1,9 +1,12 @@
 #include "rfm/flow/estimators.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <vector>
 
+#include "rfm/util/allocator.h"
 #include "rfm/util/error.h"
 
 namespace rfm::flow {
@@ -112,10 +115,27 @@ PosteriorDraws weigh_posterior_draws(const torch::Tensor& x_t, const torch::Tens
   const torch::Tensor beta = schedule.beta(t).view({-1, 1, 1});
   // §2: x1_k = (x − β_t x0_k)/α_t, on the line through x.
   draws.data = (x_t.unsqueeze(1) - beta * noise_draws) / alpha;
-  // §2: one batched evaluation of log p1 and ∇ log p1 at all B·K points.
-  LogDensityEvaluation evaluation = target.evaluate(draws.data, conditions);
-  draws.target_log_density = evaluation.log_density;
-  draws.target_gradient = evaluation.gradient;
+  // §2: log p1 and ∇ log p1 at all B·K points, batched, in chunks of whole points of at most
+  // kRowsPerHeapChunk draws (util/allocator.h).
+  const int64_t points = draws.data.size(0), draws_per_point = draws.data.size(1);
+  const int64_t points_per_chunk = std::max<int64_t>(1, kRowsPerHeapChunk / draws_per_point);
+  if (points <= points_per_chunk) {
+    LogDensityEvaluation evaluation = target.evaluate(draws.data, conditions);
+    draws.target_log_density = evaluation.log_density;
+    draws.target_gradient = evaluation.gradient;
+  } else {
+    std::vector<torch::Tensor> log_densities, gradients;
+    for (int64_t start = 0; start < points; start += points_per_chunk) {
+      const int64_t count = std::min(points_per_chunk, points - start);
+      LogDensityEvaluation evaluation =
+          target.evaluate(draws.data.narrow(0, start, count),
+                          conditions.defined() ? conditions.narrow(0, start, count) : conditions);
+      log_densities.push_back(evaluation.log_density);
+      gradients.push_back(evaluation.gradient);
+    }
+    draws.target_log_density = torch::cat(log_densities);
+    draws.target_gradient = torch::cat(gradients);
+  }
   // §2: log ω = log p0(x0) + log p1(x1) − log r(x0); with r = p0 only log p1 remains.
   draws.log_weights = draws.target_log_density;
   if (proposal != nullptr && proposal != &source)

@@ -8,6 +8,11 @@
 
 namespace rfm {
 
+// Rows per chunk for network passes over very many rows: a 256-wide float32 activation of this
+// many rows is 16 MB, below glibc's largest mmap threshold, so chunks reuse heap memory where one
+// pass over all rows would map and fault in its activations afresh every time.
+constexpr long kRowsPerHeapChunk = 16384;
+
 inline void keep_freed_memory_in_heap() {
   mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);  // glibc's largest allowed value
   mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
