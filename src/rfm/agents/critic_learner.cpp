@@ -4,6 +4,8 @@
 #include <torch/optim/adam.h>
 
 #include "rfm/agents/agent_state.h"
+#include "rfm/flow/source.h"
+#include "rfm/flow/target.h"
 #include "rfm/rl/config.h"
 
 namespace rfm::agents {
@@ -59,6 +61,21 @@ CriticLearner::StepResult CriticLearner::regress(const torch::Tensor& states,
 
 void CriticLearner::update_target() {
   target_->polyak_update_from(*online_, options_.polyak_tau);
+}
+
+CriticLearner::BoltzmannPosterior CriticLearner::boltzmann_posterior(
+    const torch::Tensor& states, const torch::Tensor& noisy, const torch::Tensor& times,
+    const flow::Schedule& schedule, double temperature, const flow::EstimatorOptions& estimator,
+    bool tanh_latent, at::Generator& generator) {
+  const flow::BoltzmannTarget target(
+      [this](const torch::Tensor& s, const torch::Tensor& a) { return online_->min_q(s, a); },
+      temperature, tanh_latent);
+  const flow::GaussianSource source;
+  BoltzmannPosterior posterior;
+  posterior.draws = flow::draw_posterior(noisy, times, estimator.num_draws, schedule, source,
+                                         target, states, generator);
+  posterior.mean = flow::posterior_mean(posterior.draws, noisy, times, schedule, estimator);
+  return posterior;
 }
 
 void CriticLearner::write(torch::serialize::OutputArchive& archive) const {

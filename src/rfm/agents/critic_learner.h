@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 
+#include "rfm/flow/estimators.h"
 #include "rfm/nn/networks.h"
 #include "rfm/rl/replay_buffer.h"
 
@@ -59,6 +60,19 @@ class CriticLearner {
                      const std::function<void()>& after_backward = {});
   // Q̄ ← (1 − τ) Q̄ + τ Q.
   void update_target();
+
+  // §2: the posterior at the noisy points x_t (times t, states s) of the Boltzmann policy
+  // exp(min(Q1, Q2)/λ) of the online critic, with estimator.num_draws draws x0 ~ N(0, I) under
+  // `schedule` and the given estimator; tanh_latent puts the target in the tanh latent.
+  struct BoltzmannPosterior {
+    flow::PosteriorDraws draws;
+    flow::PosteriorMean mean;
+  };
+  BoltzmannPosterior boltzmann_posterior(const torch::Tensor& states, const torch::Tensor& noisy,
+                                         const torch::Tensor& times, const flow::Schedule& schedule,
+                                         double temperature,
+                                         const flow::EstimatorOptions& estimator, bool tanh_latent,
+                                         at::Generator& generator);
 
   nn::CriticEnsembleImpl& online() { return *online_; }
   nn::CriticEnsembleImpl& target() { return *target_; }

@@ -5,7 +5,6 @@
 
 #include "rfm/agents/agent_state.h"
 #include "rfm/flow/source.h"
-#include "rfm/flow/target.h"
 
 namespace rfm::agents {
 
@@ -41,21 +40,12 @@ DiffusionAgent::NoisedPoints DiffusionAgent::noise_points(const torch::Tensor& c
   return points;
 }
 
-DiffusionAgent::BoltzmannPosterior DiffusionAgent::boltzmann_posterior(
+CriticLearner::BoltzmannPosterior DiffusionAgent::boltzmann_posterior(
     const torch::Tensor& states, const torch::Tensor& noisy, const torch::Tensor& times,
     const flow::EstimatorOptions& estimator, bool tanh_latent) {
-  const flow::Schedule& schedule = policy_.options().schedule;
-  const flow::BoltzmannTarget target(
-      [this](const torch::Tensor& s, const torch::Tensor& a) {
-        return critic_.online().min_q(s, a);
-      },
-      policy_.options().temperature, tanh_latent);
-  const flow::GaussianSource source;
-  BoltzmannPosterior posterior;
-  posterior.draws = flow::draw_posterior(noisy, times, estimator.num_draws, schedule, source,
-                                         target, states, generator_);
-  posterior.mean = flow::posterior_mean(posterior.draws, noisy, times, schedule, estimator);
-  return posterior;
+  const DiffusionPolicyOptions& options = policy_.options();
+  return critic_.boltzmann_posterior(states, noisy, times, options.schedule, options.temperature,
+                                     estimator, tanh_latent, generator_);
 }
 
 void DiffusionAgent::save(std::ostream& out) {

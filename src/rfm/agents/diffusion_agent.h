@@ -47,15 +47,12 @@ class DiffusionAgent : public rl::Agent {
   };
   NoisedPoints noise_points(const torch::Tensor& clean, double t_low, double t_high);
 
-  // §2: the posterior at x_t of the Boltzmann policy exp(min Q/λ) of the online critic, with K
-  // draws from N(0, I) and the given estimator; tanh_latent puts the target in the tanh latent.
-  struct BoltzmannPosterior {
-    flow::PosteriorDraws draws;
-    flow::PosteriorMean mean;
-  };
-  BoltzmannPosterior boltzmann_posterior(const torch::Tensor& states, const torch::Tensor& noisy,
-                                         const torch::Tensor& times,
-                                         const flow::EstimatorOptions& estimator, bool tanh_latent);
+  // §2: CriticLearner::boltzmann_posterior under the policy's schedule and temperature λ.
+  CriticLearner::BoltzmannPosterior boltzmann_posterior(const torch::Tensor& states,
+                                                        const torch::Tensor& noisy,
+                                                        const torch::Tensor& times,
+                                                        const flow::EstimatorOptions& estimator,
+                                                        bool tanh_latent);
 
   // One Adam step of the policy network on `loss` (gradient norm clipped); returns the loss.
   double step_actor(const torch::Tensor& loss);

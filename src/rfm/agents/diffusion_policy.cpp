@@ -14,6 +14,13 @@ DiffusionSampler parse_diffusion_sampler(const std::string& name) {
   throw Error("unknown diffusion sampler '" + name + "' (valid: ancestral, euler-maruyama)");
 }
 
+AncestralVariance parse_ancestral_variance(const std::string& name) {
+  if (name == "posterior") return AncestralVariance::posterior;
+  if (name == "forward") return AncestralVariance::forward;
+  throw Error("diffusion.ancestral_variance: unknown value '" + name +
+              "' (valid: posterior, forward)");
+}
+
 DiffusionPrediction parse_diffusion_prediction(const std::string& name) {
   if (name == "noise") return DiffusionPrediction::noise;
   if (name == "score") return DiffusionPrediction::score;
@@ -41,17 +48,9 @@ DiffusionPolicyOptions DiffusionPolicyOptions::from_config(const rl::Config& con
   options.steps = config.get_int_at_least("diffusion.steps", 1);
   options.sampler = parse_diffusion_sampler(config.get_string("diffusion.sampler"));
   // Run folders written before diffusion.ancestral_variance existed used the posterior variance.
-  if (options.sampler == DiffusionSampler::ancestral &&
-      config.has("diffusion.ancestral_variance")) {
-    const std::string& variance = config.get_string("diffusion.ancestral_variance");
-    if (variance == "posterior")
-      options.ancestral_variance = AncestralVariance::posterior;
-    else if (variance == "forward")
-      options.ancestral_variance = AncestralVariance::forward;
-    else
-      throw Error("diffusion.ancestral_variance: unknown value '" + variance +
-                  "' (valid: posterior, forward)");
-  }
+  if (options.sampler == DiffusionSampler::ancestral && config.has("diffusion.ancestral_variance"))
+    options.ancestral_variance =
+        parse_ancestral_variance(config.get_string("diffusion.ancestral_variance"));
   options.prediction = parse_diffusion_prediction(config.get_string("diffusion.prediction"));
   options.action_map = parse_action_map(config.get_string("diffusion.action_map"));
   options.t_min = config.get_double_in("diffusion.t_min", 1e-6, 0.49);

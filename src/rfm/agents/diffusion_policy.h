@@ -88,8 +88,10 @@ class DiffusionPolicy {
   std::vector<GridStep> grid_;
 };
 
-// vp-cosine | vp-linear | ve; ancestral | euler-maruyama; noise | score; clip | tanh.
+// vp-cosine | vp-linear | ve; ancestral | euler-maruyama; posterior | forward; noise | score;
+// clip | tanh.
 DiffusionSampler parse_diffusion_sampler(const std::string& name);
+AncestralVariance parse_ancestral_variance(const std::string& name);
 DiffusionPrediction parse_diffusion_prediction(const std::string& name);
 ActionMap parse_action_map(const std::string& name);
 

@@ -10,7 +10,6 @@
 
 #include "rfm/agents/agent_state.h"
 #include "rfm/flow/source.h"
-#include "rfm/flow/target.h"
 #include "rfm/rl/config.h"
 #include "rfm/util/error.h"
 
@@ -141,18 +140,9 @@ void RfmAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
   const torch::Tensor noisy_latents =
       times.unsqueeze(1) * proposal_latents + (1.0 - times.unsqueeze(1)) * noise;
   // §3 step 3: posterior of the Boltzmann policy under the updated online critic, in the latent.
-  const flow::BoltzmannTarget target(
-      [this](const torch::Tensor& s, const torch::Tensor& a) {
-        return critic_.online().min_q(s, a);
-      },
-      options_.policy.temperature, /*tanh_latent=*/true);
-  const flow::Schedule schedule = flow::Schedule::flow();
-  const flow::GaussianSource source;
-  const flow::PosteriorDraws draws =
-      flow::draw_posterior(noisy_latents, times, options_.estimator.num_draws, schedule, source,
-                           target, states, generator_);
-  const flow::PosteriorMean posterior =
-      flow::posterior_mean(draws, noisy_latents, times, schedule, options_.estimator);
+  const auto [draws, posterior] = critic_.boltzmann_posterior(
+      states, noisy_latents, times, flow::Schedule::flow(), options_.policy.temperature,
+      options_.estimator, /*tanh_latent=*/true, generator_);
   // §1 flow schedule: v̂ = μ̂1 − μ̂0, a constant target (no gradient).
   const torch::Tensor velocity_target = (posterior.data_mean - posterior.noise_mean).detach();
   statistics[kMeanEss] = posterior.ess.mean().item<double>();
