@@ -7,18 +7,15 @@
 // point; QSM and SAC have others, and the figures show how far from it they settle.
 #include <torch/types.h>
 
-#include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <vector>
 
 #include "cli/commands.h"
 #include "rfm/agents/registry.h"
-#include "rfm/envs/bandit.h"
 #include "rfm/envs/env.h"
 #include "rfm/flow/source.h"
+#include "rfm/rl/bandit_harness.h"
 #include "rfm/rl/config.h"
-#include "rfm/util/error.h"
 
 namespace rfm::cli {
 
@@ -36,53 +33,6 @@ struct BenchBanditOptions {
   std::string proposal = "on-policy";
   std::uint64_t seed = 11;
 };
-
-struct PolicyFit {
-  double total_variation = 0, first_mode = 0, second_mode = 0, exact_first = 0, exact_second = 0;
-  double action_std = 0;
-};
-
-PolicyFit fit_to_boltzmann(rl::Agent& agent, double temperature, int64_t samples) {
-  constexpr int kBins = 20, kQuadrature = 10;
-  constexpr double kCell = 2.0 / kBins;
-  at::Generator generator = flow::make_generator(13);
-  const torch::Tensor actions = agent.act(torch::ones({samples, 1}), /*explore=*/true, generator)
-                                    .to(torch::kFloat64)
-                                    .contiguous();
-  std::vector<double> exact(kBins * kBins), empirical(kBins * kBins, 0.0);
-  double total = 0;
-  for (int i = 0; i < kBins; ++i)
-    for (int j = 0; j < kBins; ++j) {
-      double mass = 0;
-      for (int a = 0; a < kQuadrature; ++a)
-        for (int b = 0; b < kQuadrature; ++b)
-          mass += std::exp(envs::bandit_bimodal_reward(-1 + (i + (a + 0.5) / kQuadrature) * kCell,
-                                                       -1 + (j + (b + 0.5) / kQuadrature) * kCell) /
-                           temperature);
-      exact[i * kBins + j] = mass;
-      total += mass;
-    }
-  auto cell_of = [](double value) {
-    return std::min(kBins - 1, std::max(0, static_cast<int>((value + 1) / kCell)));
-  };
-  PolicyFit fit;
-  const double* points = actions.data_ptr<double>();
-  for (int64_t n = 0; n < samples; ++n) {
-    const double a0 = points[2 * n], a1 = points[2 * n + 1];
-    empirical[cell_of(a0) * kBins + cell_of(a1)] += 1.0 / samples;
-    fit.first_mode += (a0 > 0 && a1 > 0) ? 1.0 / samples : 0.0;
-    fit.second_mode += (a0 < 0 && a1 < 0) ? 1.0 / samples : 0.0;
-  }
-  for (int i = 0; i < kBins; ++i)
-    for (int j = 0; j < kBins; ++j) {
-      const double p = exact[i * kBins + j] / total;
-      fit.total_variation += 0.5 * std::abs(p - empirical[i * kBins + j]);
-      if (i >= kBins / 2 && j >= kBins / 2) fit.exact_first += p;
-      if (i < kBins / 2 && j < kBins / 2) fit.exact_second += p;
-    }
-  fit.action_std = actions.std(0).mean().item<double>();
-  return fit;
-}
 
 // The key of an algorithm's Boltzmann temperature λ in its preset, if it has one.
 std::string temperature_key(const std::string& algorithm) {
@@ -107,21 +57,7 @@ void run_bench_bandit(const BenchBanditOptions& options) {
   spec.action_size = 2;
   const std::unique_ptr<rl::Agent> agent_owner = factory(config, spec, options.seed);
   rl::Agent& agent = *agent_owner;
-  // Replay: uniform actions and their rewards.
-  const int64_t replay_size = 4096;
-  torch::manual_seed(options.seed + 1);
-  const torch::Tensor actions = torch::rand({replay_size, 2}) * 2 - 1;
-  torch::Tensor rewards = torch::empty({replay_size});
-  {
-    const float* a = actions.data_ptr<float>();
-    float* r = rewards.data_ptr<float>();
-    for (int64_t i = 0; i < replay_size; ++i)
-      r[i] = static_cast<float>(envs::bandit_bimodal_reward(a[2 * i], a[2 * i + 1]));
-  }
-  rl::TransitionBatch batch;
-  batch.observations = torch::ones({options.batch_size, 1});
-  batch.next_observations = torch::ones({options.batch_size, 1});
-  batch.terminals = torch::ones({options.batch_size});
+  rl::BanditHarness harness(/*replay_size=*/4096, options.batch_size, options.seed + 1);
   std::vector<double> statistics;
   std::printf("%s on bandit-bimodal, exact policy at λ = %g, B = %lld", options.algorithm.c_str(),
               options.temperature, static_cast<long long>(options.batch_size));
@@ -132,12 +68,12 @@ void run_bench_bandit(const BenchBanditOptions& options) {
   std::printf("%8s %11s %10s %7s %8s %8s %9s %9s %10s\n", "updates", "critic_loss", "actor_loss",
               "TV", "mode1", "mode2", "exact1", "exact2", "action_sd");
   for (int64_t update = 1; update <= options.updates; ++update) {
-    const torch::Tensor rows = torch::randint(replay_size, {options.batch_size}, torch::kLong);
-    batch.actions = actions.index_select(0, rows);
-    batch.rewards = rewards.index_select(0, rows);
-    agent.update(batch, statistics);
+    harness.update(agent, statistics);
     if (update % options.report_every == 0 || update == options.updates) {
-      const PolicyFit fit = fit_to_boltzmann(agent, options.temperature, options.samples);
+      at::Generator generator = flow::make_generator(13);
+      const rl::BanditPolicyFit fit = rl::fit_to_bandit_boltzmann(
+          agent.act(torch::ones({options.samples, 1}), /*explore=*/true, generator),
+          options.temperature);
       std::printf("%8lld %11.5f %10.3f %7.3f %8.3f %8.3f %9.3f %9.3f %10.3f\n",
                   static_cast<long long>(update), statistics[0], statistics[1], fit.total_variation,
                   fit.first_mode, fit.second_mode, fit.exact_first, fit.exact_second,

@@ -19,6 +19,7 @@
 
 #include "rfm/envs/bandit.h"
 #include "rfm/flow/source.h"
+#include "rfm/rl/bandit_harness.h"
 #include "rfm/rl/config.h"
 #include "rfm/rl/trainer.h"
 #include "rfm/util/error.h"
@@ -265,26 +266,11 @@ std::pair<torch::Tensor, torch::Tensor> boltzmann_moments_in_first_quadrant(
 // Trains `agent` on bandit-bimodal (one state, every step terminal, so y = r) from a replay of
 // uniform actions with batches of 128; returns each statistic averaged over the last 10% updates.
 std::vector<double> train_on_bandit(SacAgent& agent, int64_t updates, uint64_t seed) {
-  constexpr int64_t kReplaySize = 4096, kBatchSize = 128;
-  torch::manual_seed(seed);
-  const torch::Tensor actions = torch::rand({kReplaySize, 2}) * 2 - 1;
-  torch::Tensor rewards = torch::empty({kReplaySize});
-  const auto action_rows = actions.accessor<float, 2>();
-  auto reward_rows = rewards.accessor<float, 1>();
-  for (int64_t i = 0; i < kReplaySize; ++i)
-    reward_rows[i] =
-        static_cast<float>(envs::bandit_bimodal_reward(action_rows[i][0], action_rows[i][1]));
-  rl::TransitionBatch batch;
-  batch.observations = torch::ones({kBatchSize, 1});
-  batch.next_observations = torch::ones({kBatchSize, 1});
-  batch.terminals = torch::ones({kBatchSize});
+  rl::BanditHarness harness(/*replay_size=*/4096, /*batch_size=*/128, seed);
   std::vector<double> statistics, tail_means(agent.statistics().size(), 0.0);
   const int64_t tail = std::max<int64_t>(1, updates / 10);
   for (int64_t update = 0; update < updates; ++update) {
-    const torch::Tensor rows = torch::randint(kReplaySize, {kBatchSize}, torch::kLong);
-    batch.actions = actions.index_select(0, rows);
-    batch.rewards = rewards.index_select(0, rows);
-    agent.update(batch, statistics);
+    harness.update(agent, statistics);
     if (update >= updates - tail)
       for (std::size_t k = 0; k < statistics.size(); ++k) tail_means[k] += statistics[k] / tail;
   }

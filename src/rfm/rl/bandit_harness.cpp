@@ -1,0 +1,79 @@
+#include "rfm/rl/bandit_harness.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "rfm/envs/bandit.h"
+#include "rfm/util/error.h"
+
+namespace rfm::rl {
+
+BanditHarness::BanditHarness(int64_t replay_size, int64_t batch_size, std::uint64_t seed) {
+  if (replay_size < 1 || batch_size < 1)
+    throw Error("bandit harness: the replay and batch sizes must be positive");
+  torch::manual_seed(seed);
+  actions_ = torch::rand({replay_size, 2}) * 2 - 1;
+  rewards_ = torch::empty({replay_size});
+  const auto action_rows = actions_.accessor<float, 2>();
+  auto reward_rows = rewards_.accessor<float, 1>();
+  for (int64_t i = 0; i < replay_size; ++i)
+    reward_rows[i] =
+        static_cast<float>(envs::bandit_bimodal_reward(action_rows[i][0], action_rows[i][1]));
+  batch_.observations = torch::ones({batch_size, 1});
+  batch_.next_observations = torch::ones({batch_size, 1});
+  batch_.terminals = torch::ones({batch_size});
+}
+
+void BanditHarness::update(Agent& agent, std::vector<double>& statistics) {
+  const torch::Tensor rows =
+      torch::randint(actions_.size(0), {batch_.observations.size(0)}, torch::kLong);
+  batch_.actions = actions_.index_select(0, rows);
+  batch_.rewards = rewards_.index_select(0, rows);
+  agent.update(batch_, statistics);
+}
+
+BanditPolicyFit fit_to_bandit_boltzmann(const torch::Tensor& actions, double temperature) {
+  constexpr int kBins = 20, kQuadrature = 10;
+  constexpr double kCell = 2.0 / kBins;
+  if (actions.dim() != 2 || actions.size(1) != 2 || actions.size(0) < 2)
+    throw Error("bandit fit: expected at least two 2-D actions");
+  const torch::Tensor points_tensor = actions.to(torch::kFloat64).contiguous();
+  const int64_t samples = points_tensor.size(0);
+  std::vector<double> exact(kBins * kBins), empirical(kBins * kBins, 0.0);
+  double total = 0;
+  for (int i = 0; i < kBins; ++i)
+    for (int j = 0; j < kBins; ++j) {
+      double mass = 0;
+      for (int a = 0; a < kQuadrature; ++a)
+        for (int b = 0; b < kQuadrature; ++b)
+          mass += std::exp(envs::bandit_bimodal_reward(-1 + (i + (a + 0.5) / kQuadrature) * kCell,
+                                                       -1 + (j + (b + 0.5) / kQuadrature) * kCell) /
+                           temperature);
+      exact[i * kBins + j] = mass;
+      total += mass;
+    }
+  auto cell_of = [](double value) {
+    return std::min(kBins - 1, std::max(0, static_cast<int>((value + 1) / kCell)));
+  };
+  BanditPolicyFit fit;
+  const double* points = points_tensor.data_ptr<double>();
+  for (int64_t n = 0; n < samples; ++n) {
+    const double a0 = points[2 * n], a1 = points[2 * n + 1];
+    empirical[cell_of(a0) * kBins + cell_of(a1)] += 1.0 / samples;
+    fit.first_mode += (a0 > 0 && a1 > 0) ? 1.0 / samples : 0.0;
+    fit.second_mode += (a0 < 0 && a1 < 0) ? 1.0 / samples : 0.0;
+  }
+  for (int i = 0; i < kBins; ++i)
+    for (int j = 0; j < kBins; ++j) {
+      const double p = exact[i * kBins + j] / total;
+      fit.total_variation += 0.5 * std::abs(p - empirical[i * kBins + j]);
+      if (i >= kBins / 2 && j >= kBins / 2) fit.exact_first += p;
+      if (i < kBins / 2 && j < kBins / 2) fit.exact_second += p;
+    }
+  fit.action_std = points_tensor.std(0).mean().item<double>();
+  return fit;
+}
+
+}  // namespace rfm::rl
