@@ -4,19 +4,17 @@
 // bandit-bimodal, and a return on cartpole-balance well above the zero-action policy's.
 #include "rfm/agents/sac.h"
 
-#include <ATen/Parallel.h>
-#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <torch/torch.h>
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "agents/learning_support.h"
 #include "rfm/envs/bandit.h"
 #include "rfm/flow/source.h"
 #include "rfm/rl/bandit_harness.h"
@@ -329,25 +327,6 @@ TEST(SacLearning, LearnedTemperatureBringsTheEntropyToItsTarget) {
   EXPECT_NEAR(entropy, -2.0, 0.2);
   EXPECT_GT(temperature, 0.13 / 1.5);
   EXPECT_LT(temperature, 0.13 * 1.5);
-}
-
-// LibTorch and OpenBLAS on one thread each, as `rfm --threads 1` sets them.
-void use_one_thread() {
-  at::set_num_threads(1);
-  using SetThreads = void (*)(int);
-  if (auto set_blas_threads =
-          reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
-    set_blas_threads(1);
-}
-
-// The return_mean of the last row of a run's eval.csv.
-double last_evaluation_return(const std::filesystem::path& run_dir) {
-  std::ifstream in(run_dir / "eval.csv");
-  std::string line, last;
-  while (std::getline(in, line))
-    if (!line.empty()) last = line;
-  const std::size_t first_comma = last.find(',');
-  return std::stod(last.substr(first_comma + 1, last.find(',', first_comma + 1) - first_comma - 1));
 }
 
 // SAC through the trainer on cartpole-balance, where uniform random actions score about 354 and
