@@ -1,13 +1,19 @@
-// Shared by the agents' learning tests: one-thread execution as `rfm --threads 1` sets it, and the
-// last evaluation return of a run folder.
+// Shared by the agents' learning tests: one-thread execution as `rfm --threads 1` sets it, and a
+// whole training run in a temporary folder that reports its last evaluation return.
 #pragma once
 
 #include <ATen/Parallel.h>
 #include <dlfcn.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include "rfm/rl/agent.h"
+#include "rfm/rl/config.h"
+#include "rfm/rl/trainer.h"
 
 namespace rfm::agents {
 
@@ -20,12 +26,19 @@ inline void use_one_thread() {
     set_blas_threads(1);
 }
 
-// The return_mean of the last row of a run's eval.csv.
-inline double last_evaluation_return(const std::filesystem::path& run_dir) {
+// Trains a new run of `config` (its run identity set) through the trainer, as `rfm train` does, in
+// a temporary folder that is removed afterwards; returns the return_mean of eval.csv's last row.
+inline double train_and_read_last_evaluation(const rl::Config& config,
+                                              const rl::AgentFactory& factory) {
+  std::string pattern = ::testing::TempDir() + "rfm_learning_XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "cannot create " << pattern;
+  const std::filesystem::path run_dir = std::filesystem::path(pattern) / "run";
+  rl::train_new_run(config, run_dir.string(), factory, rl::TrainerHooks{});
   std::ifstream in(run_dir / "eval.csv");
   std::string line, last;
   while (std::getline(in, line))
     if (!line.empty()) last = line;
+  std::filesystem::remove_all(pattern);
   const std::size_t first_comma = last.find(',');
   return std::stod(last.substr(first_comma + 1, last.find(',', first_comma + 1) - first_comma - 1));
 }

@@ -169,5 +169,29 @@ TEST(RfmLearning, BanditPolicyApproachesTheBoltzmannPolicyWithBothModes) {
   EXPECT_LT(fit.second_mode, 0.4);
 }
 
+
+// RFM through the trainer on cartpole-balance, where uniform random actions score about 354, the
+// policy after its first 1500 updates 227–367 (2.5k-step evaluations) and zero actions 709: the
+// cpu preset at batch 32 with 1000 warm-up steps, 20k steps, 5 evaluation episodes, one thread;
+// about 4.2 min of one core. Observed with these settings (`rfm --threads 1 train --task
+// cartpole-balance --preset cpu --seed S --steps 20000 --set trainer.warmup_steps=1000 --set
+// trainer.batch_size=32 --set trainer.eval_every=2500 --set trainer.eval_episodes=5`, whose seed 1
+// this test reproduces): seed 1 601.1 (260, 264, 314, 575, 780, 414, 870 at 2.5k … 17.5k), seed 2
+// 811.4; with batch 64, 768.8 and 748.7. RFM learns this task slowly and unevenly at λ = 0.02
+// (BENCHMARKS.md), so the threshold is learning well above the random and untrained level, 500,
+// not the zero-action policy's 709.
+TEST(RfmLearning, CartpoleBalanceScoresWellAboveTheRandomPolicy) {
+  use_one_thread();
+  rl::Config config = rl::Config::from_preset(RFM_CONFIGS_DIR, "rfm", "cpu");
+  for (const char* assignment :
+       {"trainer.total_steps=20000", "trainer.warmup_steps=1000", "trainer.batch_size=32",
+        "trainer.eval_every=20000", "trainer.eval_episodes=5", "trainer.checkpoint_every=20000",
+        "trainer.log_every=5000"})
+    config.set(assignment);
+  rl::set_run_identity(config, {"rfm", "cartpole-balance", 1});
+  EXPECT_GT(train_and_read_last_evaluation(config, make_rfm_agent), 500.0)
+      << "last evaluation return";
+}
+
 }  // namespace
 }  // namespace rfm::agents

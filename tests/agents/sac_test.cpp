@@ -5,11 +5,9 @@
 #include "rfm/agents/sac.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <torch/torch.h>
 
 #include <cmath>
-#include <filesystem>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -346,13 +344,8 @@ TEST(SacLearning, CartpoleBalanceScoresWellAboveTheZeroActionPolicy) {
         "trainer.log_every=5000", "sac.initial_temperature=0.1"})
     config.set(assignment);
   rl::set_run_identity(config, {"sac", "cartpole-balance", 1});
-  std::string pattern = ::testing::TempDir() + "rfm_sac_XXXXXX";
-  ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-  const std::filesystem::path run_dir = std::filesystem::path(pattern) / "run";
-  rl::train_new_run(config, run_dir.string(), make_sac_agent, rl::TrainerHooks{});
-  const double evaluation_return = last_evaluation_return(run_dir);
-  std::filesystem::remove_all(pattern);
-  EXPECT_GT(evaluation_return, 800.0) << "last evaluation return";
+  EXPECT_GT(train_and_read_last_evaluation(config, make_sac_agent), 800.0)
+      << "last evaluation return";
 }
 
 }  // namespace
