@@ -130,7 +130,6 @@ TEST(RfmUpdate, TargetCriticFollowsByPolyakAveraging) {
                               1e-6, 1e-6));
 }
 
-
 // RFM's fixed point is exp(Q/λ) (ALGORITHMS.md §1: the loss's minimiser is the exact velocity),
 // reached only as far as the K-draw estimate is unbiased: at small t the draws
 // x1 = (x − (1 − t) x0)/t spread at scale 1/t around the target's mass and the self-normalised
@@ -168,7 +167,6 @@ TEST(RfmLearning, BanditPolicyApproachesTheBoltzmannPolicyWithBothModes) {
   EXPECT_GT(fit.second_mode, 0.2);
   EXPECT_LT(fit.second_mode, 0.4);
 }
-
 
 // RFM through the trainer on cartpole-balance, where uniform random actions score about 354, the
 // policy after its first 1500 updates 227–367 (2.5k-step evaluations) and zero actions 709: the
