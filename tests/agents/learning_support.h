@@ -1,5 +1,6 @@
-// Shared by the agents' learning tests: one-thread execution as `rfm --threads 1` sets it, and a
-// whole training run in a temporary folder that reports its last evaluation return.
+// Shared by the agents' learning tests: one-thread execution as `rfm --threads 1` sets it, training
+// on bandit-bimodal as `rfm bench bandit` does, and a whole training run in a temporary folder that
+// reports its last evaluation return.
 #pragma once
 
 #include <ATen/Parallel.h>
@@ -7,11 +8,16 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <vector>
 #include <fstream>
 #include <string>
 
+#include "rfm/flow/source.h"
 #include "rfm/rl/agent.h"
+#include "rfm/rl/bandit_harness.h"
 #include "rfm/rl/config.h"
 #include "rfm/rl/trainer.h"
 
@@ -24,6 +30,30 @@ inline void use_one_thread() {
   if (auto set_blas_threads =
           reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
     set_blas_threads(1);
+}
+
+// A Boltzmann-targeting agent (one particle) built with seed 11, trained on bandit-bimodal with
+// batches of `batch_size` from the bench's replay (seed 12) and fitted with its exploring actions
+// (4000, generator 13): what `rfm --threads 1 bench bandit --algo A --mc K --batch B --updates N`
+// prints at its last report for the same settings.
+inline rl::BanditPolicyFit bandit_fit_after_training(const rl::AgentFactory& factory,
+                                                    const rl::Config& config, int64_t batch_size,
+                                                    int64_t updates, double temperature) {
+  envs::TaskSpec spec;
+  spec.name = "bandit-bimodal";
+  spec.observation_size = 1;
+  spec.action_size = 2;
+  const std::unique_ptr<rl::Agent> agent = factory(config, spec, 11);
+  rl::BanditHarness harness(/*replay_size=*/4096, batch_size, 12);
+  std::vector<double> statistics;
+  for (int64_t update = 0; update < updates; ++update) harness.update(*agent, statistics);
+  at::Generator generator = flow::make_generator(13);
+  const rl::BanditPolicyFit fit = rl::fit_to_bandit_boltzmann(
+      agent->act(torch::ones({4000, 1}), /*explore=*/true, generator), temperature);
+  std::printf("bandit fit: TV %.3f, mode masses %.3f / %.3f (exact %.3f / %.3f)\n",
+              fit.total_variation, fit.first_mode, fit.second_mode, fit.exact_first,
+              fit.exact_second);
+  return fit;
 }
 
 // Trains a new run of `config` (its run identity set) through the trainer, as `rfm train` does, in

@@ -10,8 +10,6 @@
 #include <vector>
 
 #include "agents/learning_support.h"
-#include "rfm/flow/source.h"
-#include "rfm/rl/bandit_harness.h"
 #include "rfm/rl/config.h"
 
 namespace rfm::agents {
@@ -146,21 +144,10 @@ TEST(RfmUpdate, TargetCriticFollowsByPolyakAveraging) {
 // settings: TV 0.514, masses 0.385 / 0.321).
 TEST(RfmLearning, BanditPolicyApproachesTheBoltzmannPolicyWithBothModes) {
   use_one_thread();
-  constexpr double kTemperature = 0.2;
   rl::Config config = rl::Config::from_preset(RFM_CONFIGS_DIR, "rfm", "paper");
   for (const char* assignment : {"rfm.temperature=0.2", "rfm.particles=1", "rfm.mc_samples=512"})
     config.set(assignment);
-  RfmAgent agent(RfmOptions::from_config(config), 1, 2, 11);
-  rl::BanditHarness harness(/*replay_size=*/4096, /*batch_size=*/8, 12);
-  std::vector<double> statistics;
-  for (int update = 0; update < 6000; ++update) harness.update(agent, statistics);
-  at::Generator generator = flow::make_generator(13);
-  const rl::BanditPolicyFit fit = rl::fit_to_bandit_boltzmann(
-      agent.act(torch::ones({4000, 1}), /*explore=*/true, generator), kTemperature);
-  SCOPED_TRACE("TV " + std::to_string(fit.total_variation) + ", mode masses " +
-               std::to_string(fit.first_mode) + " / " + std::to_string(fit.second_mode) +
-               " (exact " + std::to_string(fit.exact_first) + " / " +
-               std::to_string(fit.exact_second) + ")");
+  const rl::BanditPolicyFit fit = bandit_fit_after_training(make_rfm_agent, config, 8, 6000, 0.2);
   EXPECT_LT(fit.total_variation, 0.45);
   EXPECT_GT(fit.first_mode, 0.45);
   EXPECT_LT(fit.first_mode, 0.75);
