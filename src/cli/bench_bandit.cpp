@@ -5,15 +5,11 @@
 // integrated over the same cells: total variation, mass in each mode's quadrant, action spread.
 // For the Boltzmann-targeting methods (rfm, rfm-vp, rfm-ve, qne, dqs) exp(r/λ) is the fixed
 // point; QSM and SAC have others, and the figures show how far from it they settle.
-#include <torch/types.h>
-
 #include <cstdio>
 #include <vector>
 
 #include "cli/commands.h"
 #include "rfm/agents/registry.h"
-#include "rfm/envs/env.h"
-#include "rfm/flow/source.h"
 #include "rfm/rl/bandit_harness.h"
 #include "rfm/rl/config.h"
 
@@ -51,11 +47,8 @@ void run_bench_bandit(const BenchBanditOptions& options) {
   if (config.has("rfm.estimator")) config.set("rfm.estimator=" + options.estimator);
   if (config.has("rfm.proposal")) config.set("rfm.proposal=" + options.proposal);
   for (const auto& assignment : options.overrides) config.set(assignment);
-  envs::TaskSpec spec;
-  spec.name = "bandit-bimodal";
-  spec.observation_size = 1;
-  spec.action_size = 2;
-  const std::unique_ptr<rl::Agent> agent_owner = factory(config, spec, options.seed);
+  const std::unique_ptr<rl::Agent> agent_owner =
+      factory(config, rl::bandit_task_spec(), options.seed);
   rl::Agent& agent = *agent_owner;
   rl::BanditHarness harness(/*replay_size=*/4096, options.batch_size, options.seed + 1);
   std::vector<double> statistics;
@@ -70,10 +63,8 @@ void run_bench_bandit(const BenchBanditOptions& options) {
   for (int64_t update = 1; update <= options.updates; ++update) {
     harness.update(agent, statistics);
     if (update % options.report_every == 0 || update == options.updates) {
-      at::Generator generator = flow::make_generator(13);
-      const rl::BanditPolicyFit fit = rl::fit_to_bandit_boltzmann(
-          agent.act(torch::ones({options.samples, 1}), /*explore=*/true, generator),
-          options.temperature);
+      const rl::BanditPolicyFit fit =
+          rl::fit_to_bandit_boltzmann(agent, options.samples, options.temperature);
       std::printf("%8lld %11.5f %10.3f %7.3f %8.3f %8.3f %9.3f %9.3f %10.3f\n",
                   static_cast<long long>(update), statistics[0], statistics[1], fit.total_variation,
                   fit.first_mode, fit.second_mode, fit.exact_first, fit.exact_second,

@@ -1,13 +1,12 @@
 // Shared by the agents' learning tests: one-thread execution as `rfm --threads 1` sets it, training
-// on bandit-bimodal as `rfm bench bandit` does, and a whole training run in a temporary folder that
-// reports its last evaluation return.
+// on bandit-bimodal as `rfm bench bandit` does, and a whole training run on cartpole-balance in a
+// temporary folder that reports its last evaluation return.
 #pragma once
 
-#include <ATen/Parallel.h>
-#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -15,22 +14,16 @@
 #include <string>
 #include <vector>
 
-#include "rfm/flow/source.h"
 #include "rfm/rl/agent.h"
 #include "rfm/rl/bandit_harness.h"
 #include "rfm/rl/config.h"
 #include "rfm/rl/trainer.h"
+#include "rfm/util/threads.h"
 
 namespace rfm::agents {
 
 // LibTorch and OpenBLAS on one thread each, as `rfm --threads 1` sets them.
-inline void use_one_thread() {
-  at::set_num_threads(1);
-  using SetThreads = void (*)(int);
-  if (auto set_blas_threads =
-          reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
-    set_blas_threads(1);
-}
+inline void use_one_thread() { set_cpu_threads(1); }
 
 // A Boltzmann-targeting agent (one particle) built with seed 11, trained on bandit-bimodal with
 // batches of `batch_size` from the bench's replay (seed 12) and fitted with its exploring actions
@@ -39,17 +32,11 @@ inline void use_one_thread() {
 inline rl::BanditPolicyFit bandit_fit_after_training(const rl::AgentFactory& factory,
                                                     const rl::Config& config, int64_t batch_size,
                                                     int64_t updates, double temperature) {
-  envs::TaskSpec spec;
-  spec.name = "bandit-bimodal";
-  spec.observation_size = 1;
-  spec.action_size = 2;
-  const std::unique_ptr<rl::Agent> agent = factory(config, spec, 11);
+  const std::unique_ptr<rl::Agent> agent = factory(config, rl::bandit_task_spec(), 11);
   rl::BanditHarness harness(/*replay_size=*/4096, batch_size, 12);
   std::vector<double> statistics;
   for (int64_t update = 0; update < updates; ++update) harness.update(*agent, statistics);
-  at::Generator generator = flow::make_generator(13);
-  const rl::BanditPolicyFit fit = rl::fit_to_bandit_boltzmann(
-      agent->act(torch::ones({4000, 1}), /*explore=*/true, generator), temperature);
+  const rl::BanditPolicyFit fit = rl::fit_to_bandit_boltzmann(*agent, 4000, temperature);
   std::printf("bandit fit: TV %.3f, mode masses %.3f / %.3f (exact %.3f / %.3f)\n",
               fit.total_variation, fit.first_mode, fit.second_mode, fit.exact_first,
               fit.exact_second);
@@ -67,12 +54,26 @@ inline void expect_near_the_bandit_boltzmann_policy(const rl::BanditPolicyFit& f
   EXPECT_LT(fit.second_mode, 0.4);
 }
 
-// Trains a new run of `config` (its run identity set) through the trainer, as `rfm train` does, in
-// a temporary folder that is removed afterwards; returns the return_mean of eval.csv's last row.
-inline double train_and_read_last_evaluation(const rl::Config& config,
-                                              const rl::AgentFactory& factory) {
+// A new run of `algorithm` on cartpole-balance through the trainer, as `rfm train` does, in a
+// temporary folder removed afterwards: `config` (a preset, with any algorithm keys already set)
+// for `steps` environment steps at batch `batch_size`, seed 1, 1000 warm-up steps and one
+// evaluation of 5 episodes at the end, whose mean return it returns.
+inline double cartpole_balance_return(rl::Config config, const rl::AgentFactory& factory,
+                                      const std::string& algorithm, int64_t steps,
+                                      int64_t batch_size) {
+  const std::string total = std::to_string(steps);
+  for (const std::string& assignment :
+       {"trainer.total_steps=" + total, std::string("trainer.warmup_steps=1000"),
+        "trainer.batch_size=" + std::to_string(batch_size), "trainer.eval_every=" + total,
+        std::string("trainer.eval_episodes=5"), "trainer.checkpoint_every=" + total,
+        std::string("trainer.log_every=5000")})
+    config.set(assignment);
+  rl::set_run_identity(config, {algorithm, "cartpole-balance", 1});
   std::string pattern = ::testing::TempDir() + "rfm_learning_XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "cannot create " << pattern;
+  if (mkdtemp(pattern.data()) == nullptr) {
+    ADD_FAILURE() << "cannot create " << pattern;
+    return std::nan("");
+  }
   const std::filesystem::path run_dir = std::filesystem::path(pattern) / "run";
   rl::train_new_run(config, run_dir.string(), factory, rl::TrainerHooks{});
   std::ifstream in(run_dir / "eval.csv");

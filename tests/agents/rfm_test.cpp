@@ -163,14 +163,8 @@ TEST(RfmLearning, BanditPolicyApproachesTheBoltzmannPolicyWithBothModes) {
 // not the zero-action policy's 709.
 TEST(RfmLearning, CartpoleBalanceScoresWellAboveTheRandomPolicy) {
   use_one_thread();
-  rl::Config config = rl::Config::from_preset(RFM_CONFIGS_DIR, "rfm", "cpu");
-  for (const char* assignment :
-       {"trainer.total_steps=20000", "trainer.warmup_steps=1000", "trainer.batch_size=32",
-        "trainer.eval_every=20000", "trainer.eval_episodes=5", "trainer.checkpoint_every=20000",
-        "trainer.log_every=5000"})
-    config.set(assignment);
-  rl::set_run_identity(config, {"rfm", "cartpole-balance", 1});
-  EXPECT_GT(train_and_read_last_evaluation(config, make_rfm_agent), 500.0)
+  const rl::Config config = rl::Config::from_preset(RFM_CONFIGS_DIR, "rfm", "cpu");
+  EXPECT_GT(cartpole_balance_return(config, make_rfm_agent, "rfm", 20000, 32), 500.0)
       << "last evaluation return";
 }
 

@@ -6,6 +6,8 @@
 #include <cmath>
 
 #include "rfm/envs/bandit.h"
+#include "rfm/envs/registry.h"
+#include "rfm/flow/source.h"
 #include "rfm/util/error.h"
 
 namespace rfm::rl {
@@ -75,5 +77,13 @@ BanditPolicyFit fit_to_bandit_boltzmann(const torch::Tensor& actions, double tem
   fit.action_std = points_tensor.std(0).mean().item<double>();
   return fit;
 }
+
+BanditPolicyFit fit_to_bandit_boltzmann(Agent& agent, int64_t samples, double temperature) {
+  at::Generator generator = flow::make_generator(13);
+  return fit_to_bandit_boltzmann(
+      agent.act(torch::ones({samples, 1}), /*explore=*/true, generator), temperature);
+}
+
+envs::TaskSpec bandit_task_spec() { return envs::make_env("bandit-bimodal")->spec(); }
 
 }  // namespace rfm::rl

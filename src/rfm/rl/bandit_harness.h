@@ -36,5 +36,11 @@ struct BanditPolicyFit {
   double action_std = 0;
 };
 BanditPolicyFit fit_to_bandit_boltzmann(const torch::Tensor& actions, double temperature);
+// The same for `samples` exploring actions of `agent` at the bandit's one state, drawn with a
+// generator seeded 13 (so every caller fits the same draws).
+BanditPolicyFit fit_to_bandit_boltzmann(Agent& agent, int64_t samples, double temperature);
+
+// bandit-bimodal's task spec (from the task registry), to build agents for the harness.
+envs::TaskSpec bandit_task_spec();
 
 }  // namespace rfm::rl
