@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "agents/learning_support.h"
+#include "rfm/agents/dqs.h"
 #include "rfm/agents/qne.h"
 #include "rfm/agents/qsm.h"
 #include "rfm/agents/rfm_diffusion.h"
@@ -118,6 +119,63 @@ TEST(QsmLearning, BanditPolicyApproachesTheSamplerOfItsRegressionsFixedPoint) {
       rl::bandit_histogram_distance(actions, qsm_fixed_point_actions(agent, options, samples, 14));
   std::printf("total variation from the fixed point's sampler: %.3f\n", distance);
   EXPECT_LT(distance, 0.3);
+}
+
+// How far DQS's score network is from its regression's fixed point, on the points it regresses on:
+// noised replay actions x = a + σ_t ε (a uniform in the box, as the bandit's replay, t ~ U[0, 1]).
+// The fixed point there is the conditional mean of its target, the K-draw η = 1 estimate; it is
+// estimated by averaging 8 independent estimates (CriticLearner::boltzmann_posterior with the
+// agent's critic). Returns Σ w ‖s_θ − s̄‖² / Σ w ‖s̄‖² in score units s = −ε/σ with DQS's loss
+// weight w = σ² + 1e-3: 1 for a network that predicts zero.
+double dqs_distance_from_fixed_point(DqsAgent& agent, const DqsOptions& options, int64_t points,
+                                     std::uint64_t seed) {
+  const DiffusionPolicyOptions& policy = options.policy;
+  at::Generator generator = flow::make_generator(seed);
+  const torch::Tensor states = torch::ones({points, 1});
+  const torch::Tensor times = torch::rand({points}, generator);
+  const torch::Tensor sigma = policy.schedule.beta(times).unsqueeze(1);
+  const torch::Tensor noisy =
+      (torch::rand({points, 2}, generator) * 2 - 1) + sigma * torch::randn({points, 2}, generator);
+  const int repeats = 8;
+  torch::Tensor target = torch::zeros({points, 2});
+  for (int repeat = 0; repeat < repeats; ++repeat)
+    target += agent.critic()
+                  .boltzmann_posterior(states, noisy, times, policy.schedule, policy.temperature,
+                                       options.estimator, /*tanh_latent=*/false, generator)
+                  .mean.noise_mean.detach() /
+              repeats;
+  torch::Tensor prediction;
+  {
+    torch::NoGradGuard no_grad;
+    prediction = agent.policy().predict_noise(states, noisy, times);
+  }
+  // In noise units ε = −σ s the weight w becomes (σ² + 1e-3)/σ².
+  const torch::Tensor weight = (sigma.square() + 1e-3) / sigma.square();
+  return ((prediction - target).square() * weight).sum().item<double>() /
+         (target.square() * weight).sum().item<double>();
+}
+
+// Trained on the bandit (λ 0.2, B 8, the cpu preset's K = 160 to keep the test short), DQS's score
+// network scores 0.717 after 2000 updates by the measure above (with other points, 80.3 untrained,
+// 0.707 and 0.716 after 2000 and 4000 updates); 1.0 is what predicting zero scores, and a network
+// equal to the fixed point would score about 0.1 (two independent 8-estimate means differ by 0.21). The gap that remains is
+// DQS's: the η = 1 estimate's own noise is about the size of its signal at σ > 0.1, which carries
+// most of the weight, and the weight σ² + 1e-3 leaves the small-σ levels almost untrained (0.92–0.96
+// of their target unexplained). The policy's actions are no better test: its fixed point's sampler
+// sends over half its raw samples out of the box, and uniform actions are as close to it as the
+// trained policy's (BENCHMARKS.md). The limit 0.8 asserts that the regression has learned a real
+// part of its target.
+TEST(DqsLearning, BanditScoreMovesTowardItsRegressionsFixedPoint) {
+  use_one_thread();
+  rl::Config config = rl::Config::from_preset(RFM_CONFIGS_DIR, "dqs", "paper");
+  for (const char* assignment : {"dqs.temperature=0.2", "dqs.mc_samples=160"})
+    config.set(assignment);
+  const DqsOptions options = DqsOptions::from_config(config);
+  const std::unique_ptr<rl::Agent> trained = bandit_trained_agent(make_dqs_agent, config, 8, 2000);
+  const double distance =
+      dqs_distance_from_fixed_point(dynamic_cast<DqsAgent&>(*trained), options, 2000, 14);
+  std::printf("weighted share of the fixed point's score unexplained: %.3f\n", distance);
+  EXPECT_LT(distance, 0.8);
 }
 
 // QSM through the trainer on cartpole-balance (uniform random actions score about 354, zero
