@@ -1,7 +1,8 @@
 // The diffusion-policy agents' learning tests (ALGORITHMS.md §4): on bandit-bimodal each policy
 // against its own fixed point, which is the Boltzmann policy exp(r/λ) for the Boltzmann-targeting
-// methods and, for QSM, the sampler driven by its regression's closed-form solution; on
-// cartpole-balance a return threshold after a short run through the trainer.
+// methods, for QSM the sampler driven by its regression's closed-form solution and, for DQS, its
+// score network against the conditional mean of its own target; on cartpole-balance a return
+// threshold after a short run through the trainer.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -34,11 +35,11 @@ TEST(RfmVpLearning, BanditPolicyApproachesTheBoltzmannPolicyWithBothModes) {
 
 // rfm-ve targets exp(Q/λ) in the tanh latent under the VE schedule with the same estimator; the
 // same setting and limits as rfm-vp's, but it needs more updates, and the test uses K = 256 to
-// keep its time in CI near 5 minutes. `rfm --threads 1 bench bandit --algo rfm-ve --mc 256 --batch 8
-// --updates 14000 --report-every 2000`, reproduced here, gives TV 0.561, 0.536, 0.487, 0.496,
-// 0.429, 0.389, 0.337 at 2000 … 14000 updates and mode masses 0.464 / 0.308 at 14000 (exact
-// 0.612 / 0.303); the first mode is the last to fill (0.428–0.440 from 6000 to 12000). With K 512:
-// TV 0.320, masses 0.467 / 0.308 at 14000.
+// keep its time in CI near 5 minutes. `rfm --threads 1 bench bandit --algo rfm-ve --mc 256
+// --batch 8 --updates 14000 --report-every 2000`, reproduced here, gives TV 0.561, 0.536, 0.487,
+// 0.496, 0.429, 0.389, 0.337 at 2000 … 14000 updates and mode masses 0.464 / 0.308 at 14000
+// (exact 0.612 / 0.303); the first mode is the last to fill (0.428–0.440 from 6000 to 12000).
+// With K 512: TV 0.320, masses 0.467 / 0.308 at 14000.
 TEST(RfmVeLearning, BanditPolicyApproachesTheBoltzmannPolicyWithBothModes) {
   use_one_thread();
   rl::Config config = rfm_family_bandit_config("rfm-ve");
@@ -159,15 +160,15 @@ double dqs_distance_from_fixed_point(DqsAgent& agent, const DqsOptions& options,
 }
 
 // Trained on the bandit (λ 0.2, B 8, the cpu preset's K = 160 to keep the test short), DQS's score
-// network scores 0.717 after 2000 updates by the measure above (with other points, 80.3 untrained,
-// 0.707 and 0.716 after 2000 and 4000 updates); 1.0 is what predicting zero scores, and a network
-// equal to the fixed point would score about 0.1 (two independent 8-estimate means differ by 0.21). The gap that remains is
-// DQS's: the η = 1 estimate's own noise is about the size of its signal at σ > 0.1, which carries
-// most of the weight, and the weight σ² + 1e-3 leaves the small-σ levels almost untrained (0.92–0.96
-// of their target unexplained). The policy's actions are no better test: its fixed point's sampler
-// sends over half its raw samples out of the box, and uniform actions are as close to it as the
-// trained policy's (BENCHMARKS.md). The limit 0.8 asserts that the regression has learned a real
-// part of its target.
+// network scores 0.717 after 2000 updates by the measure above (with other points: 80.3 untrained,
+// 0.707 and 0.716 after 2000 and 4000 updates); predicting zero scores 1.0, and a network equal to
+// the fixed point would score about 0.1 (two independent 8-estimate means differ by 0.21). The gap
+// that remains is DQS's: the η = 1 estimate's own noise is about the size of its signal at
+// σ > 0.1, which carries most of the weight, and the weight σ² + 1e-3 leaves the small-σ levels
+// almost untrained (0.92–0.96 of their target unexplained). The policy's actions are no better
+// test: its fixed point's sampler sends over half its raw samples out of the box, and uniform
+// actions are as close to it as the trained policy's (BENCHMARKS.md). The limit 0.8 asserts that
+// the regression has learned a real part of its target.
 TEST(DqsLearning, BanditScoreMovesTowardItsRegressionsFixedPoint) {
   use_one_thread();
   rl::Config config = rl::Config::from_preset(RFM_CONFIGS_DIR, "dqs", "paper");
@@ -201,7 +202,7 @@ TEST(QsmLearning, CartpoleBalanceScoresAboveTheZeroActionPolicy) {
 // cartpole-balance --preset cpu --seed S --steps 20000 --set trainer.warmup_steps=1000 --set
 // trainer.batch_size=32 --set trainer.eval_every=2500 --set trainer.eval_episodes=5`): seed 1
 // 288.4, 545.9, 389.8, 631.5, 216.1, 780.9, 377.4, 528.2 at 2.5k … 20k, seed 2 269.5, 254.8,
-// 272.8, 297.1, 766.6, 776.0, 803.8, 797.9; this test reproduces seed 1's 528.2 (about 6 min of one
+// 272.8, 297.1, 766.6, 776.0, 803.8, 797.9; this test reproduces seed 1's 528.2 (about 7 min of one
 // core). Like RFM's flow at λ 0.02 it learns unevenly, so its threshold is RFM's, 500: well above
 // the random policy's 354 and the 216–297 both seeds score before they learn; not the zero
 // action's 709.
@@ -213,8 +214,8 @@ TEST(RfmVpLearning, CartpoleBalanceScoresWellAboveTheRandomPolicy) {
 }
 
 // QNE through the trainer on cartpole-balance (uniform random actions score about 354, zero
-// actions about 709): the cpu preset at batch 16 (half RFM's test batch, to keep its time in CI near
-// 5 minutes) with 1000 warm-up steps, evaluated over 5 episodes after 20k steps. Observed (`rfm
+// actions about 709): the cpu preset at batch 16 (half RFM's test batch, to keep its time in CI
+// near 5 minutes) with 1000 warm-up steps, evaluated over 5 episodes after 20k steps. Observed (`rfm
 // --threads 1 train --algo qne --task cartpole-balance --preset cpu --seed S --steps 20000 --set
 // trainer.warmup_steps=1000 --set trainer.batch_size=16 --set trainer.eval_every=2500 --set
 // trainer.eval_episodes=5`): seed 1 at 15k / 17.5k / 20k steps 745.7 / 487.6 / 818.1, seed 2
