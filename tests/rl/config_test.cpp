@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "rfm/util/error.h"
@@ -13,8 +15,11 @@ namespace {
 class ConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = ::testing::TempDir() + "rfm_config_test";
-    ASSERT_EQ(std::system(("mkdir -p " + dir_).c_str()), 0);
+    // A folder of its own: ctest runs this fixture's tests as parallel processes, and a shared
+    // folder let one test truncate toy.toml while another was reading it.
+    std::string pattern = ::testing::TempDir() + "rfm_config_XXXXXX";
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
     std::ofstream(dir_ + "/toy.toml") << R"(
 [trainer]
 batch_size = 256
@@ -30,6 +35,7 @@ batch_size = 128
 estimator = "eta0"
 )";
   }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string dir_;
 };
 
