@@ -1,6 +1,6 @@
 // Shared by the agents' learning tests: one-thread execution as `rfm --threads 1` sets it, training
 // on bandit-bimodal as `rfm bench bandit` does, and a whole training run on cartpole-balance in a
-// temporary folder that reports its last evaluation return.
+// temporary folder that reports its evaluation returns.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -74,15 +74,19 @@ inline void expect_near_the_bandit_boltzmann_policy(const rl::BanditPolicyFit& f
 
 // A new run of `algorithm` on cartpole-balance through the trainer, as `rfm train` does, in a
 // temporary folder removed afterwards: `config` (a preset, with any algorithm keys already set)
-// for `steps` environment steps at batch `batch_size`, seed 1, 1000 warm-up steps and one
-// evaluation of 5 episodes at the end, whose mean return it returns.
-inline double cartpole_balance_return(rl::Config config, const rl::AgentFactory& factory,
-                                      const std::string& algorithm, int64_t steps,
-                                      int64_t batch_size) {
+// for `steps` environment steps at batch `batch_size`, seed 1, 1000 warm-up steps and an
+// evaluation of 5 episodes every `eval_every` steps; returns the evaluations' mean returns in
+// order (empty if the run could not be read).
+inline std::vector<double> cartpole_balance_evaluations(rl::Config config,
+                                                        const rl::AgentFactory& factory,
+                                                        const std::string& algorithm,
+                                                        int64_t steps, int64_t batch_size,
+                                                        int64_t eval_every) {
   const std::string total = std::to_string(steps);
   for (const std::string& assignment :
        {"trainer.total_steps=" + total, std::string("trainer.warmup_steps=1000"),
-        "trainer.batch_size=" + std::to_string(batch_size), "trainer.eval_every=" + total,
+        "trainer.batch_size=" + std::to_string(batch_size),
+        "trainer.eval_every=" + std::to_string(eval_every),
         std::string("trainer.eval_episodes=5"), "trainer.checkpoint_every=" + total,
         std::string("trainer.log_every=5000")})
     config.set(assignment);
@@ -90,21 +94,34 @@ inline double cartpole_balance_return(rl::Config config, const rl::AgentFactory&
   std::string pattern = ::testing::TempDir() + "rfm_learning_XXXXXX";
   if (mkdtemp(pattern.data()) == nullptr) {
     ADD_FAILURE() << "cannot create " << pattern;
-    return std::nan("");
+    return {};
   }
   const std::filesystem::path run_dir = std::filesystem::path(pattern) / "run";
   rl::train_new_run(config, run_dir.string(), factory, rl::TrainerHooks{});
   std::ifstream in(run_dir / "eval.csv");
-  std::string line, last;
-  while (std::getline(in, line))
-    if (!line.empty()) last = line;
+  std::vector<double> mean_returns;
+  std::string line;
+  std::getline(in, line);  // header: step,return_mean,...
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const std::size_t first_comma = line.find(',');
+    mean_returns.push_back(std::stod(
+        line.substr(first_comma + 1, line.find(',', first_comma + 1) - first_comma - 1)));
+    std::printf("%s on cartpole-balance: %.3f at step %s\n", algorithm.c_str(),
+                mean_returns.back(), line.substr(0, first_comma).c_str());
+  }
   std::filesystem::remove_all(pattern);
-  const std::size_t first_comma = last.find(',');
-  const double mean_return =
-      std::stod(last.substr(first_comma + 1, last.find(',', first_comma + 1) - first_comma - 1));
-  std::printf("%s on cartpole-balance: %.3f after %lld steps\n", algorithm.c_str(), mean_return,
-              static_cast<long long>(steps));
-  return mean_return;
+  if (mean_returns.empty()) ADD_FAILURE() << "no evaluation in " << run_dir;
+  return mean_returns;
+}
+
+// cartpole_balance_evaluations() with a single evaluation after `steps`: its mean return.
+inline double cartpole_balance_return(const rl::Config& config, const rl::AgentFactory& factory,
+                                      const std::string& algorithm, int64_t steps,
+                                      int64_t batch_size) {
+  const std::vector<double> mean_returns =
+      cartpole_balance_evaluations(config, factory, algorithm, steps, batch_size, steps);
+  return mean_returns.empty() ? std::nan("") : mean_returns.back();
 }
 
 }  // namespace rfm::agents
