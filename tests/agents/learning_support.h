@@ -4,7 +4,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <cmath>
 #include <cstdio>
@@ -19,6 +18,7 @@
 #include "rfm/rl/config.h"
 #include "rfm/rl/trainer.h"
 #include "rfm/util/threads.h"
+#include "scratch_folder.h"
 
 namespace rfm::agents {
 
@@ -91,12 +91,9 @@ inline std::vector<double> cartpole_balance_evaluations(rl::Config config,
         std::string("trainer.log_every=5000")})
     config.set(assignment);
   rl::set_run_identity(config, {algorithm, "cartpole-balance", 1});
-  std::string pattern = ::testing::TempDir() + "rfm_learning_XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) {
-    ADD_FAILURE() << "cannot create " << pattern;
-    return {};
-  }
-  const std::filesystem::path run_dir = std::filesystem::path(pattern) / "run";
+  const test::ScratchFolder scratch("rfm_learning");
+  if (scratch.path().empty()) return {};
+  const std::filesystem::path run_dir = scratch.path() / "run";
   rl::train_new_run(config, run_dir.string(), factory, rl::TrainerHooks{});
   std::ifstream in(run_dir / "eval.csv");
   std::vector<double> mean_returns;
@@ -110,7 +107,6 @@ inline std::vector<double> cartpole_balance_evaluations(rl::Config config,
     std::printf("%s on cartpole-balance: %.3f at step %s\n", algorithm.c_str(),
                 mean_returns.back(), line.substr(0, first_comma).c_str());
   }
-  std::filesystem::remove_all(pattern);
   if (mean_returns.empty()) ADD_FAILURE() << "no evaluation in " << run_dir;
   return mean_returns;
 }

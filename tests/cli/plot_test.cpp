@@ -1,13 +1,13 @@
 // rfm plot, run as a user would: learning curves from temporary run folders into SVG and PNG, the
 // aggregated table, the notes, and one-line errors that leave no output file behind.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "cli_support.h"
+#include "scratch_folder.h"
 
 namespace rfm::test {
 namespace {
@@ -16,13 +16,6 @@ namespace fs = std::filesystem;
 
 class CliPlot : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = ::testing::TempDir() + "rfm_plot_XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    root_ = pattern;
-  }
-  void TearDown() override { fs::remove_all(root_); }
-
   // Writes an eval.csv with the standard header and the given rows into root/folder.
   void write_eval(const std::string& folder, const std::string& rows) {
     fs::create_directories(root_ / folder);
@@ -52,7 +45,8 @@ class CliPlot : public ::testing::Test {
     EXPECT_FALSE(fs::exists(out + ".tmp"));
   }
 
-  fs::path root_;
+  const ScratchFolder scratch_{"rfm_plot"};
+  const fs::path root_ = scratch_.path();
 };
 
 std::string read_file(const std::string& path) {

@@ -8,6 +8,8 @@
 #include <sstream>
 #include <string>
 
+#include "scratch_folder.h"
+
 namespace {
 
 struct Outcome {
@@ -58,7 +60,8 @@ TEST(CliSample, BadSideAndMethodAreRejected) {
 }
 
 TEST(CliSample, WritesCsvAndPrintsW2) {
-  const std::string path = ::testing::TempDir() + "rfm_sample_test.csv";
+  const rfm::test::ScratchFolder scratch("rfm_sample");
+  const std::string path = scratch / "first.csv";
   const Outcome outcome =
       run("sample --energy toy2d --estimator optimal-diag --samples 50 --steps 10 --mc 32 --seed 3 "
           "--out " +
@@ -74,7 +77,7 @@ TEST(CliSample, WritesCsvAndPrintsW2) {
   for (std::string line; std::getline(csv, line);) ++rows;
   EXPECT_EQ(rows, 50);
   // Same seed, same samples.
-  const std::string second = ::testing::TempDir() + "rfm_sample_test2.csv";
+  const std::string second = scratch / "second.csv";
   ASSERT_EQ(run("sample --energy toy2d --estimator optimal-diag --samples 50 --steps 10 --mc 32 "
                 "--seed 3 --out " +
                 second)

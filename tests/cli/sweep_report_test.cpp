@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "cli_support.h"
+#include "scratch_folder.h"
 
 extern char** environ;
 
@@ -97,13 +98,6 @@ bool gnuplot_installed() {
 
 class CliSweepReport : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = ::testing::TempDir() + "rfm_sweep_XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    root_ = pattern;
-  }
-  void TearDown() override { fs::remove_all(root_); }
-
   // Runs `rfm <arguments>` and expects exit 1 with `cause` in one "rfm: error:" line.
   void fails(const std::string& arguments, const std::string& cause,
              const std::string& environment = "") {
@@ -130,7 +124,8 @@ class CliSweepReport : public ::testing::Test {
            << ",0.1\n";
   }
 
-  fs::path root_;
+  const ScratchFolder scratch_{"rfm_sweep"};
+  const fs::path root_ = scratch_.path();
 };
 
 TEST_F(CliSweepReport, KilledSweepContinuesWithoutRepeatingWork) {

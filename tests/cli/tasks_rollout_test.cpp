@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "cli_support.h"
+#include "scratch_folder.h"
 
 namespace rfm::test {
 namespace {
@@ -56,7 +57,8 @@ TEST(CliRollout, PrintsEachEpisodeAndIsReproducible) {
 }
 
 TEST(CliRollout, ZeroPolicyAndCsv) {
-  const std::string csv = ::testing::TempDir() + "rollout_zero.csv";
+  const ScratchFolder scratch("rfm_rollout");
+  const std::string csv = scratch / "rollout_zero.csv";
   const auto result =
       run_rfm("rollout --task cartpole-balance --policy zero --episodes 2 --seed 1 --csv " + csv);
   ASSERT_EQ(result.exit_code, 0) << result.output;
@@ -85,8 +87,8 @@ TEST(CliRollout, BadModelDirectoryIsOneClearLine) {
 }
 
 TEST(CliRollout, ModelThatDoesNotParseIsOneClearLine) {
-  const std::string dir = ::testing::TempDir() + "broken_models";
-  ASSERT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
+  const ScratchFolder scratch("rfm_broken_models");
+  const std::string dir = scratch.path().string();
   std::ofstream(dir + "/cartpole.xml") << "<mujoco><worldbody><body></mujoco>";
   const auto result = run_rfm("rollout --task cartpole-swingup --model-dir " + dir);
   EXPECT_NE(result.exit_code, 0);

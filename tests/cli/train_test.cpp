@@ -2,8 +2,8 @@
 // a kill -9), evaluation of a checkpoint reproduces the trainer's last evaluation, and bad input
 // ends with one message, a non-zero exit and the run folder untouched.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli_support.h"
+#include "scratch_folder.h"
 
 namespace rfm::test {
 namespace {
@@ -65,13 +66,6 @@ std::map<std::string, std::string> snapshot(const fs::path& folder) {
 
 class CliTrain : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = ::testing::TempDir() + "rfm_train_XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    root_ = pattern;
-  }
-  void TearDown() override { fs::remove_all(root_); }
-
   // Runs `rfm <arguments>` and expects success.
   std::string ok(const std::string& arguments) {
     const auto result = run_rfm(arguments);
@@ -89,7 +83,8 @@ class CliTrain : public ::testing::Test {
   }
   std::string dir(const std::string& name) const { return (root_ / name).string(); }
 
-  fs::path root_;
+  const ScratchFolder scratch_{"rfm_train"};
+  const fs::path root_ = scratch_.path();
 };
 
 TEST_F(CliTrain, ResumeGivesTheCsvsOfAnUninterruptedRun) {

@@ -12,6 +12,7 @@
 
 #include "model_parity.h"
 #include "rfm/envs/registry.h"
+#include "scratch_folder.h"
 #include "test_support.h"
 
 namespace rfm {
@@ -240,8 +241,8 @@ TEST(Quadruped, WarningsDuringTheHeightSearchAreIgnored) {
   const auto at = xml.find(option);
   ASSERT_NE(at, std::string::npos);
   xml.insert(at + option.size(), "\n  <size nconmax=\"3\"/>");
-  const std::string dir = ::testing::TempDir() + "rfm_quadruped_small_buffer";
-  ::mkdir(dir.c_str(), 0755);
+  const test::ScratchFolder scratch("rfm_quadruped_small_buffer");
+  const std::string dir = scratch.path().string();
   ASSERT_TRUE(test::directory_exists(dir)) << dir;
   std::ofstream(dir + "/quadruped_walk.xml") << xml;
 

@@ -3,11 +3,10 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
 
 #include "rfm/util/error.h"
+#include "scratch_folder.h"
 
 namespace rfm::rl {
 namespace {
@@ -15,11 +14,6 @@ namespace {
 class ConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    // A folder of its own: ctest runs this fixture's tests as parallel processes, and a shared
-    // folder let one test truncate toy.toml while another was reading it.
-    std::string pattern = ::testing::TempDir() + "rfm_config_XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
     std::ofstream(dir_ + "/toy.toml") << R"(
 [trainer]
 batch_size = 256
@@ -35,8 +29,10 @@ batch_size = 128
 estimator = "eta0"
 )";
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string dir_;
+  // A folder per test: ctest runs this fixture's tests as parallel processes, and a shared folder
+  // let one test truncate toy.toml while another was reading it.
+  const test::ScratchFolder scratch_{"rfm_config"};
+  const std::string dir_ = scratch_.path().string();
 };
 
 TEST_F(ConfigTest, PaperPresetIsTheDefaultsAndNamedPresetsOverride) {

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "rfm/util/error.h"
+#include "scratch_folder.h"
 
 namespace rfm::rl {
 namespace {
@@ -17,14 +18,6 @@ namespace fs = std::filesystem;
 
 class LearningCurvesTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    root_ = fs::path(::testing::TempDir()) / (std::string("rfm_curves_") + test->name());
-    fs::remove_all(root_);
-    fs::create_directories(root_);
-  }
-  void TearDown() override { fs::remove_all(root_); }
-
   // Writes `text` to root/relative, creating its folders; returns the file's path.
   std::string write(const std::string& relative, const std::string& text) {
     const fs::path path = root_ / relative;
@@ -44,7 +37,8 @@ class LearningCurvesTest : public ::testing::Test {
     return result;
   }
 
-  fs::path root_;
+  const test::ScratchFolder scratch_{"rfm_curves"};
+  const fs::path root_ = scratch_.path();
 };
 
 TEST_F(LearningCurvesTest, StudentTQuantileTableAndExpansion) {
