@@ -8,7 +8,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +15,7 @@
 #include "rfm/rl/agent.h"
 #include "rfm/rl/bandit_harness.h"
 #include "rfm/rl/config.h"
+#include "rfm/rl/learning_curves.h"
 #include "rfm/rl/trainer.h"
 #include "rfm/util/threads.h"
 #include "scratch_folder.h"
@@ -95,20 +95,12 @@ inline std::vector<double> cartpole_balance_evaluations(rl::Config config,
   if (scratch.path().empty()) return {};
   const std::filesystem::path run_dir = scratch.path() / "run";
   rl::train_new_run(config, run_dir.string(), factory, rl::TrainerHooks{});
-  std::ifstream in(run_dir / "eval.csv");
-  std::vector<double> mean_returns;
-  std::string line;
-  std::getline(in, line);  // header: step,return_mean,...
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    const std::size_t first_comma = line.find(',');
-    mean_returns.push_back(std::stod(
-        line.substr(first_comma + 1, line.find(',', first_comma + 1) - first_comma - 1)));
-    std::printf("%s on cartpole-balance: %.3f at step %s\n", algorithm.c_str(),
-                mean_returns.back(), line.substr(0, first_comma).c_str());
-  }
-  if (mean_returns.empty()) ADD_FAILURE() << "no evaluation in " << run_dir;
-  return mean_returns;
+  const rl::EvalCurve curve = rl::read_eval_csv((run_dir / "eval.csv").string());
+  for (std::size_t row = 0; row < curve.steps.size(); ++row)
+    std::printf("%s on cartpole-balance: %.3f at step %lld\n", algorithm.c_str(),
+                curve.return_means[row], static_cast<long long>(curve.steps[row]));
+  if (curve.return_means.empty()) ADD_FAILURE() << "no evaluation in " << run_dir;
+  return curve.return_means;
 }
 
 // cartpole_balance_evaluations() with a single evaluation after `steps`: its mean return.
