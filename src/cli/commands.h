@@ -34,11 +34,15 @@ struct GlobalOptions {
   std::string model_dir;  // --model-dir, else $RFM_MODEL_DIR, else the built-in models/
   std::string configs_dir;  // --configs-dir, else $RFM_CONFIGS_DIR, else the built-in configs/
   int threads = 0;        // --threads: intra-op threads for LibTorch and OpenBLAS (0 = default)
+  std::string device = "cpu";  // --device: where agents' networks live and updates run
 };
 GlobalOptions& global_options();
 // The directory of algorithm presets (<algo>.toml) in effect.
 std::string configs_dir();
 // Sets LibTorch's and OpenBLAS's thread counts (no-op for 0).
 void apply_thread_count(int threads);
+// Checks --device and makes it the process's compute device; throws rfm::Error for a device that
+// LibTorch cannot use, or for a GPU with a command that runs on the CPU only.
+void apply_device(const std::string& device, const CLI::App& app);
 
 }  // namespace rfm::cli

@@ -36,7 +36,14 @@ int main(int argc, char** argv) {
       ->envname("RFM_CONFIGS_DIR");
   app.add_option("--threads", options.threads, "CPU threads for tensor work (0: library default)")
       ->check(CLI::NonNegativeNumber);
-  app.parse_complete_callback([&options] { apply_thread_count(options.threads); });
+  app.add_option("--device", options.device,
+                 "where agents' networks live and updates run (train, eval, sweep, bench update): "
+                 "cpu, cuda or cuda:N; cuda needs rfm built against a CUDA LibTorch")
+      ->capture_default_str();
+  app.parse_complete_callback([&options, &app] {
+    apply_thread_count(options.threads);
+    apply_device(options.device, app);
+  });
 
   add_tasks_command(app);
   add_rollout_command(app);

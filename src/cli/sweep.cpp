@@ -259,6 +259,7 @@ std::vector<std::string> train_arguments(const PlannedRun& run, const SweepOptio
     arguments.insert(arguments.end(), {"--configs-dir", global.configs_dir});
   if (global.threads > 0)
     arguments.insert(arguments.end(), {"--threads", std::to_string(global.threads)});
+  if (global.device != "cpu") arguments.insert(arguments.end(), {"--device", global.device});
   const std::string steps = std::to_string(run.total_steps);
   if (run.action == RunAction::kResume) {
     arguments.insert(arguments.end(), {"train", "--resume", run.folder, "--steps", steps});

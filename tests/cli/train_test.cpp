@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "cli_support.h"
+#include "rfm/rl/device.h"
+#include "rfm/util/error.h"
 #include "scratch_folder.h"
 
 namespace rfm::test {
@@ -62,6 +64,16 @@ std::map<std::string, std::string> snapshot(const fs::path& folder) {
   for (const auto& entry : fs::recursive_directory_iterator(folder))
     if (entry.is_regular_file()) files[entry.path().string()] = read_file(entry.path());
   return files;
+}
+
+// Whether this build's LibTorch sees a GPU (never on a CPU-only LibTorch).
+bool cuda_visible() {
+  try {
+    rfm::rl::parse_device("cuda");
+    return true;
+  } catch (const rfm::Error&) {
+    return false;
+  }
 }
 
 class CliTrain : public ::testing::Test {
@@ -134,11 +146,15 @@ TEST_F(CliTrain, BadSettingsLeaveNoRunFolder) {
   fails("train --set rfm.estimator=best --out " + dir("a"), "unknown estimator 'best'");
   fails("train --task cartpole-swingupp --out " + dir("a"), "cartpole-swingupp");
   fails("train --resume " + dir("missing"), "does not exist");
+  fails("--device gpu train --out " + dir("a"), "'gpu' is not a device (valid: cpu, cuda, cuda:N)");
+  fails("train --device cuda:x --out " + dir("a"), "'cuda:x' is not a device");
+  if (!cuda_visible())
+    fails("train --device cuda --out " + dir("a"), "LibTorch sees no CUDA device");
   EXPECT_FALSE(fs::exists(root_ / "a"));
 }
 
 TEST_F(CliTrain, ForeignOrTruncatedCheckpointsAreRefusedWithoutDamage) {
-  ok("train " + kTinyRun + " --steps 300 --out " + dir("cartpole"));
+  ok("--device cpu train " + kTinyRun + " --steps 300 --out " + dir("cartpole"));
   ok("train --task bandit-bimodal --set trainer.warmup_steps=50 --set trainer.eval_every=100 "
      "--set trainer.eval_episodes=2 --set trainer.log_every=50 --set trainer.batch_size=16 "
      "--set rfm.mc_samples=4 --set rfm.particles=2 --set rfm.ode_steps=2 --steps 100 --out " +

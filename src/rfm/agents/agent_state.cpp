@@ -51,14 +51,19 @@ void read_generator(torch::serialize::InputArchive& archive, const std::string& 
   torch::Tensor state;
   archive.read(key, state);
   std::lock_guard<std::mutex> lock(generator.mutex());
-  generator.set_state(state);
+  // CPU and CUDA generators keep states of different sizes (a Mersenne twister, a Philox seed and
+  // offset); the state is a CPU byte tensor on every device.
+  if (state.numel() != generator.get_state().numel())
+    throw Error("the checkpoint's random-generator state is from another kind of device; resume "
+                "the run with the --device it was trained on");
+  generator.set_state(state.cpu());
 }
 
-void read_archive(std::istream& in,
+void read_archive(std::istream& in, c10::Device device,
                   const std::function<void(torch::serialize::InputArchive&)>& read) {
   try {
     torch::serialize::InputArchive archive;
-    archive.load_from(in);
+    archive.load_from(in, device);
     read(archive);
   } catch (const c10::Error& error) {
     // LibTorch's messages carry a C++ backtrace; keep the first line only.

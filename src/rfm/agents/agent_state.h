@@ -30,9 +30,10 @@ void read_optimizer(torch::serialize::InputArchive& archive, const std::string& 
 void read_generator(torch::serialize::InputArchive& archive, const std::string& key,
                     at::Generator& generator);
 
-// Loads an archive from `in` and runs `read` on it; any LibTorch failure (a truncated stream, a
-// missing key, a parameter of another shape) becomes one rfm::Error.
-void read_archive(std::istream& in,
+// Loads an archive from `in` onto `device` and runs `read` on it; any LibTorch failure (a truncated
+// stream, a missing key, a parameter of another shape, a generator state of another device) becomes
+// one rfm::Error.
+void read_archive(std::istream& in, c10::Device device,
                   const std::function<void(torch::serialize::InputArchive&)>& read);
 
 // Before an agent builds its networks: keep freed memory in the heap (util/allocator.h) and seed

@@ -7,6 +7,7 @@
 #include "rfm/flow/source.h"
 #include "rfm/flow/target.h"
 #include "rfm/rl/config.h"
+#include "rfm/rl/device.h"
 
 namespace rfm::agents {
 
@@ -17,6 +18,7 @@ CommonUpdateOptions CommonUpdateOptions::from_config(const rl::Config& config) {
   options.critic_learning_rate = config.get_double_in("trainer.critic_learning_rate", 0.0, 1.0);
   options.actor_learning_rate = config.get_double_in("trainer.actor_learning_rate", 0.0, 1.0);
   options.grad_norm_clip = config.get_double_in("trainer.grad_norm_clip", 0.0, 1e9);
+  options.device = rl::compute_device();
   return options;
 }
 
@@ -25,6 +27,8 @@ CriticLearner::CriticLearner(int64_t observation_size, int64_t action_size,
     : options_(options),
       online_(observation_size, action_size),
       target_(observation_size, action_size) {
+  online_->to(options.device);
+  target_->to(options.device);
   target_->polyak_update_from(*online_, 1.0);
   for (auto& parameter : target_->parameters()) parameter.requires_grad_(false);
   optimizer_ = std::make_unique<torch::optim::Adam>(

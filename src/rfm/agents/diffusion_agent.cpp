@@ -14,7 +14,8 @@ DiffusionAgent::DiffusionAgent(const CommonUpdateOptions& common,
     : common_(common),
       critic_(after_initialisation_prepared(observation_size, seed), action_size, common),
       policy_(nn::VelocityNetwork(observation_size, action_size), policy),
-      generator_(flow::make_generator(seed)) {
+      generator_(flow::make_generator(seed, common.device)) {
+  policy_.network()->to(common.device);
   actor_optimizer_ = std::make_unique<torch::optim::Adam>(
       policy_.network()->parameters(), torch::optim::AdamOptions(common.actor_learning_rate));
 }
@@ -55,7 +56,7 @@ void DiffusionAgent::save(std::ostream& out) {
 }
 
 void DiffusionAgent::load(std::istream& in) {
-  read_archive(in, [this](torch::serialize::InputArchive& archive) {
+  read_archive(in, common_.device, [this](torch::serialize::InputArchive& archive) {
     read_actor_critic(archive, critic_, *policy_.network(), *actor_optimizer_, generator_);
   });
 }

@@ -67,7 +67,8 @@ RfmAgent::RfmAgent(const RfmOptions& options, int64_t observation_size, int64_t 
     : options_(after_initialisation_prepared(options, seed)),
       critic_(observation_size, action_size, options.common),
       policy_(nn::VelocityNetwork(observation_size, action_size), options.policy),
-      generator_(flow::make_generator(seed)) {
+      generator_(flow::make_generator(seed, options.common.device)) {
+  policy_.network()->to(options.common.device);
   actor_optimizer_ = std::make_unique<torch::optim::Adam>(
       policy_.network()->parameters(),
       torch::optim::AdamOptions(options.common.actor_learning_rate));
@@ -187,7 +188,7 @@ void RfmAgent::save(std::ostream& out) {
 }
 
 void RfmAgent::load(std::istream& in) {
-  read_archive(in, [this](torch::serialize::InputArchive& archive) {
+  read_archive(in, options_.common.device, [this](torch::serialize::InputArchive& archive) {
     read_actor_critic(archive, critic_, *policy_.network(), *actor_optimizer_, generator_);
   });
 }

@@ -69,10 +69,13 @@ SacAgent::SacAgent(const SacOptions& options, int64_t observation_size, int64_t 
       target_entropy_(options.target_entropy_per_dimension * static_cast<double>(action_size)),
       critic_(observation_size, action_size, options.common),
       actor_(observation_size, action_size),
-      log_temperature_(torch::full({}, std::log(options.initial_temperature)).requires_grad_(true)),
+      log_temperature_(torch::full({}, std::log(options.initial_temperature),
+                                   torch::device(options.common.device))
+                           .requires_grad_(true)),
       critic_parameters_(critic_.online().parameters()),
       actor_parameters_(actor_->parameters()),
-      generator_(flow::make_generator(seed)) {
+      generator_(flow::make_generator(seed, options.common.device)) {
+  actor_->to(options.common.device);  // in place: actor_parameters_ keeps pointing at them
   actor_optimizer_ = std::make_unique<torch::optim::Adam>(
       actor_parameters_, torch::optim::AdamOptions(options.common.actor_learning_rate));
   temperature_optimizer_ = std::make_unique<torch::optim::Adam>(
@@ -206,7 +209,7 @@ void SacAgent::save(std::ostream& out) {
 }
 
 void SacAgent::load(std::istream& in) {
-  read_archive(in, [this](torch::serialize::InputArchive& archive) {
+  read_archive(in, options_.common.device, [this](torch::serialize::InputArchive& archive) {
     read_actor_critic(archive, critic_, *actor_, *actor_optimizer_, generator_);
     archive.read("log_temperature", log_temperature_);
     read_optimizer(archive, "temperature_optimizer", *temperature_optimizer_);

@@ -1,9 +1,11 @@
 #include "rfm/flow/source.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Context.h>
 
 #include <cmath>
 #include <limits>
+#include <mutex>
 
 #include "rfm/util/error.h"
 
@@ -13,8 +15,13 @@ namespace {
 constexpr double kLogTwoPi = 1.8378770664093454836;
 }
 
-at::Generator make_generator(std::uint64_t seed) {
-  return at::detail::createCPUGenerator(seed);
+at::Generator make_generator(std::uint64_t seed, c10::Device device) {
+  if (device.is_cpu()) return at::detail::createCPUGenerator(seed);
+  // A generator of its own, not the device's default one that LibTorch's unseeded draws use.
+  at::Generator generator = at::globalContext().defaultGenerator(device).clone();
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_current_seed(seed);
+  return generator;
 }
 
 std::shared_ptr<Source> standard_gaussian_source() {

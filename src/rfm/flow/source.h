@@ -57,7 +57,8 @@ class UniformBoxSource : public Source {
 
 std::shared_ptr<Source> standard_gaussian_source();
 
-// A CPU generator seeded deterministically (one --seed drives all tensor draws).
-at::Generator make_generator(std::uint64_t seed);
+// A generator seeded deterministically (one --seed drives all tensor draws), on the device whose
+// tensors it draws: the CPU's Mersenne twister, or a CUDA device's Philox stream.
+at::Generator make_generator(std::uint64_t seed, c10::Device device = c10::Device(c10::kCPU));
 
 }  // namespace rfm::flow

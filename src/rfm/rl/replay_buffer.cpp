@@ -7,6 +7,7 @@
 #include <istream>
 #include <ostream>
 #include <string>
+#include <utility>
 
 #include "rfm/util/error.h"
 
@@ -86,6 +87,23 @@ void ReplayBuffer::sample(std::int64_t batch_size, Rng& rng, TransitionBatch& ba
   at::index_select_out(batch.rewards, rewards_, 0, indices_);
   at::index_select_out(batch.next_observations, next_observations_, 0, indices_);
   at::index_select_out(batch.terminals, terminal_, 0, indices_);
+}
+
+const TransitionBatch& copy_to_device(const TransitionBatch& batch, c10::Device device,
+                                      TransitionBatch& device_batch) {
+  if (device.is_cpu()) return batch;
+  const std::pair<const torch::Tensor*, torch::Tensor*> fields[] = {
+      {&batch.observations, &device_batch.observations},
+      {&batch.actions, &device_batch.actions},
+      {&batch.rewards, &device_batch.rewards},
+      {&batch.next_observations, &device_batch.next_observations},
+      {&batch.terminals, &device_batch.terminals}};
+  for (const auto& [host, on_device] : fields) {
+    if (!on_device->defined() || on_device->sizes() != host->sizes())
+      *on_device = torch::empty(host->sizes(), host->options().device(device));
+    on_device->copy_(*host);
+  }
+  return device_batch;
 }
 
 void ReplayBuffer::save(std::ostream& out) const {

@@ -19,6 +19,11 @@ struct TransitionBatch {
   torch::Tensor terminals;          // [B], 1 where the episode truly ended
 };
 
+// `batch` itself where `device` is the CPU; elsewhere `batch` copied into `device_batch`, whose
+// tensors live on `device` and are allocated on the first call and reused while the size holds.
+const TransitionBatch& copy_to_device(const TransitionBatch& batch, c10::Device device,
+                                      TransitionBatch& device_batch);
+
 class ReplayBuffer {
  public:
   ReplayBuffer(std::int64_t capacity, int observation_size, int action_size);

@@ -19,6 +19,7 @@
 
 #include "rfm/envs/registry.h"
 #include "rfm/flow/source.h"
+#include "rfm/rl/device.h"
 #include "rfm/rl/replay_buffer.h"
 #include "rfm/util/error.h"
 #include "rfm/util/format.h"
@@ -176,12 +177,21 @@ std::string csv_rows_up_to(const fs::path& path, std::int64_t last_step) {
   return kept;
 }
 
+// The agent's actions for host-side states: states go to the agent's device, actions come back as a
+// contiguous CPU tensor for the environments.
+torch::Tensor act_from_host(Agent& agent, const torch::Tensor& states, bool explore,
+                            at::Generator& generator, c10::Device device) {
+  if (device.is_cpu()) return agent.act(states, explore, generator).contiguous();
+  return agent.act(states.to(device), explore, generator).to(c10::kCPU).contiguous();
+}
+
 // --- evaluation in environments of its own -------------------------------------------------
 
 class Evaluator {
  public:
-  Evaluator(const RunIdentity& identity, std::int64_t episodes, const std::string& model_dir)
-      : seed_(identity.seed), generator_(flow::make_generator(0)) {
+  Evaluator(const RunIdentity& identity, std::int64_t episodes, const std::string& model_dir,
+            c10::Device device)
+      : seed_(identity.seed), device_(device), generator_(flow::make_generator(0, device)) {
     for (std::int64_t i = 0; i < episodes; ++i)
       envs_.push_back(envs::make_env(identity.task, model_dir));
   }
@@ -210,7 +220,8 @@ class Evaluator {
       for (std::int64_t i = 0; i < rows; ++i)
         for (int k = 0; k < spec.observation_size; ++k)
           accessor[i][k] = static_cast<float>(observations[active[i]][k]);
-      const torch::Tensor actions = agent.act(states, /*explore=*/false, generator_).contiguous();
+      const torch::Tensor actions =
+          act_from_host(agent, states, /*explore=*/false, generator_, device_);
       const float* action_data = actions.data_ptr<float>();
       std::vector<std::int64_t> still_active;
       for (std::int64_t i = 0; i < rows; ++i) {
@@ -241,6 +252,7 @@ class Evaluator {
 
  private:
   std::uint64_t seed_;
+  c10::Device device_;
   std::vector<std::unique_ptr<envs::Env>> envs_;
   at::Generator generator_;
 };
@@ -253,15 +265,18 @@ class Session {
           const TrainerHooks& hooks)
       : identity_(run_identity(config)),
         settings_(TrainerSettings::from_config(config)),
+        device_(compute_device()),
         run_dir_(std::move(run_dir)),
         hooks_(hooks),
         env_(envs::make_env(identity_.task, hooks.model_dir)),
         spec_(env_->spec()),
         replay_(settings_.replay_size, spec_.observation_size, spec_.action_size),
         replay_rng_(derived_seed(identity_.seed, kReplay, 0)),
-        acting_generator_(flow::make_generator(derived_seed(identity_.seed, kActing, 0))) {
+        acting_generator_(
+            flow::make_generator(derived_seed(identity_.seed, kActing, 0), device_)) {
     agent_ = factory(config, spec_, derived_seed(identity_.seed, kAgent, 0));
-    evaluator_ = std::make_unique<Evaluator>(identity_, settings_.eval_episodes, hooks.model_dir);
+    evaluator_ = std::make_unique<Evaluator>(identity_, settings_.eval_episodes, hooks.model_dir,
+                                             device_);
     statistic_sums_.assign(agent_->statistics().size(), 0.0);
   }
 
@@ -330,13 +345,14 @@ class Session {
     say("training " + identity_.algorithm + " on " + identity_.task + ", seed " +
         std::to_string(identity_.seed) + ", from step " + std::to_string(step_) + " to " +
         std::to_string(settings_.total_steps) + " (" + std::to_string(at::get_num_threads()) +
-        (at::get_num_threads() == 1 ? " thread)" : " threads)"));
+        (at::get_num_threads() == 1 ? " thread" : " threads") +
+        (device_.is_cpu() ? ")" : ", " + device_.str() + ")"));
 
     std::vector<double> action(spec_.action_size), next_observation;
     std::vector<float> observation_f(spec_.observation_size), next_observation_f,
         action_f(spec_.action_size);
     torch::Tensor state = torch::empty({1, spec_.observation_size});
-    TransitionBatch batch;
+    TransitionBatch batch, device_batch;
     std::vector<double> statistics;
     while (step_ < settings_.total_steps) {
       // Act: uniform random during warm-up, then the agent's exploration policy.
@@ -346,8 +362,9 @@ class Session {
         float* state_data = state.data_ptr<float>();
         for (int k = 0; k < spec_.observation_size; ++k)
           state_data[k] = static_cast<float>(observation_[k]);
-        const torch::Tensor chosen = agent_->act(state, /*explore=*/true, acting_generator_);
-        const float* chosen_data = chosen.contiguous().data_ptr<float>();
+        const torch::Tensor chosen =
+            act_from_host(*agent_, state, /*explore=*/true, acting_generator_, device_);
+        const float* chosen_data = chosen.data_ptr<float>();
         action.assign(chosen_data, chosen_data + spec_.action_size);
       }
       const envs::StepOutcome outcome = env_->step(action, next_observation);
@@ -364,7 +381,7 @@ class Session {
       if (step_ >= settings_.warmup_steps && replay_.size() >= 1) {
         for (std::int64_t u = 0; u < settings_.updates_per_step; ++u) {
           replay_.sample(settings_.batch_size, replay_rng_, batch);
-          agent_->update(batch, statistics);
+          agent_->update(copy_to_device(batch, device_, device_batch), statistics);
           check_finite(statistics);
           for (std::size_t i = 0; i < statistics.size(); ++i) statistic_sums_[i] += statistics[i];
           ++statistic_updates_;
@@ -395,7 +412,7 @@ class Session {
 
   EvaluationResult evaluate_now(std::int64_t episodes) {
     if (episodes > 0 && episodes != settings_.eval_episodes)
-      evaluator_ = std::make_unique<Evaluator>(identity_, episodes, hooks_.model_dir);
+      evaluator_ = std::make_unique<Evaluator>(identity_, episodes, hooks_.model_dir, device_);
     EvaluationResult result = evaluator_->run(*agent_);
     result.step = step_;
     return result;
@@ -515,6 +532,7 @@ class Session {
 
   RunIdentity identity_;
   TrainerSettings settings_;
+  c10::Device device_;
   fs::path run_dir_;
   TrainerHooks hooks_;
   std::unique_ptr<envs::Env> env_;
