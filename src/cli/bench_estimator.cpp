@@ -262,7 +262,6 @@ void time_estimator_call(const BenchEstimatorOptions& options) {
 }
 
 void run_bench_estimator(const BenchEstimatorOptions& options) {
-  if (global_options().threads > 0) at::set_num_threads(global_options().threads);
   if (options.reference_log2 < 10 || options.reference_log2 > 24)
     throw Error("--reference-log2 must be in [10, 24]");
   const std::vector<Row> rows = accuracy_table(options);

@@ -62,7 +62,6 @@ void add_bench_gemm_command(CLI::App& bench) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   command->callback([options] {
-    if (global_options().threads > 0) at::set_num_threads(global_options().threads);
     std::printf("threads %d\nblas %s\n", at::get_num_threads(), loaded_blas_library().c_str());
     std::printf("%8s %12s\n", "n", "GFLOP/s");
     for (int64_t n : options->sizes) {

@@ -1,7 +1,6 @@
 // rfm sample: training-free sampling of an unnormalised density (ALGORITHMS.md §5): integrate the
 // probability-flow ODE with the velocity from a posterior-mean estimator at every step, write the
 // samples as CSV, and print the 2-Wasserstein distance to as many exact samples where they exist.
-#include <ATen/Parallel.h>
 #include <torch/types.h>
 
 #include <chrono>
@@ -51,7 +50,6 @@ void write_csv(const std::string& path, const torch::Tensor& samples) {
 }
 
 void run_sample(const SampleOptions& options) {
-  if (global_options().threads > 0) at::set_num_threads(global_options().threads);
   // Validate every name before any work.
   const auto energy = energies::make_energy(options.energy);
   flow::SamplerOptions sampler;
