@@ -110,7 +110,7 @@ void run_bench_update(const BenchUpdateOptions& options) {
     for (int i = 0; i < options.warmup_updates + options.updates; ++i) {
       replay.sample(batch_size, rng, batch);
       const auto start = std::chrono::steady_clock::now();
-      agent->update(rl::copy_to_device(batch, rl::compute_device(), device_batch), statistics);
+      agent->update(rl::copy_to_device(batch, device, device_batch), statistics);
       const double elapsed =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (i < options.warmup_updates) continue;
