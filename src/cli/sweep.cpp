@@ -1,7 +1,8 @@
 // rfm sweep: a grid of algorithms × tasks × seeds, each run an `rfm train` child process of this
 // program, J at a time, its output appended to a log file beside its run folder. Everything is
-// checked before the first run starts. Rerunning the same command skips finished runs, resumes
-// interrupted ones from their checkpoint and restarts those killed before their first checkpoint.
+// checked before the first run starts. Rerunning the same command skips finished runs (also
+// those kept without their checkpoint), resumes interrupted ones from their checkpoint and
+// restarts those killed before their first checkpoint.
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -29,6 +30,7 @@
 #include "rfm/agents/registry.h"
 #include "rfm/envs/registry.h"
 #include "rfm/rl/config.h"
+#include "rfm/rl/learning_curves.h"
 #include "rfm/rl/trainer.h"
 #include "rfm/util/error.h"
 #include "rfm/util/files.h"
@@ -60,7 +62,7 @@ enum class RunAction {
   kNew,      // no folder yet
   kRestart,  // a folder without a checkpoint (killed before its first one): deleted, then new
   kResume,   // a checkpoint before the requested total: `rfm train --resume`
-  kSkip      // a checkpoint at (or past) the requested total: finished
+  kSkip      // finished: a checkpoint, or without one an evaluation, at (or past) the total
 };
 
 struct PlannedRun {
@@ -72,6 +74,7 @@ struct PlannedRun {
   std::string log;     // <out>/<name>.log: the child's stdout and stderr, appended
   RunAction action = RunAction::kNew;
   std::int64_t checkpoint_step = -1;
+  std::int64_t evaluated_step = -1;  // the last evaluation of a finished run without a checkpoint
 };
 
 // "1-5", "1,3,7" or both ("1-3,7"): the seeds in the order given. Throws rfm::Error on a part that
@@ -174,6 +177,23 @@ void check_restartable(const PlannedRun& run) {
   }
 }
 
+// The step of the last evaluation in a run folder's eval.csv; -1 without one.
+std::int64_t last_evaluated_step(const std::string& folder) {
+  const fs::path eval = fs::path(folder) / "eval.csv";
+  std::error_code error;
+  if (!fs::exists(eval, error) || !fs::exists(fs::path(folder) / "config.toml", error)) return -1;
+  const rl::EvalCurve curve = rl::read_eval_csv(eval.string());
+  return curve.steps.empty() ? -1 : curve.steps.back();
+}
+
+// Throws when a run folder holds a run of other settings than the requested ones.
+void check_same_settings(const PlannedRun& run, const rl::Config& requested) {
+  const std::string differing = differing_settings(rl::read_run_config(run.folder), requested);
+  if (!differing.empty())
+    throw Error("'" + run.folder + "' holds a run with other settings than this sweep's (" +
+                differing + "); move it away or choose another --out");
+}
+
 // Decides what to do with one run folder; throws when it holds a run of other settings.
 void plan_action(PlannedRun& run, const rl::Config& requested) {
   std::error_code error;
@@ -182,14 +202,19 @@ void plan_action(PlannedRun& run, const rl::Config& requested) {
     throw Error("'" + run.folder + "' exists and is not a folder");
   run.checkpoint_step = rl::checkpoint_step(run.folder);
   if (run.checkpoint_step < 0) {
+    // A finished run whose checkpoint was deleted (to save space, or results kept without
+    // checkpoints) is finished all the same: never deleted and trained again.
+    run.evaluated_step = last_evaluated_step(run.folder);
+    if (run.evaluated_step >= run.total_steps) {
+      check_same_settings(run, requested);
+      run.action = RunAction::kSkip;
+      return;
+    }
     check_restartable(run);
     run.action = RunAction::kRestart;
     return;
   }
-  const std::string differing = differing_settings(rl::read_run_config(run.folder), requested);
-  if (!differing.empty())
-    throw Error("'" + run.folder + "' holds a run with other settings than this sweep's (" +
-                differing + "); move it away or choose another --out");
+  check_same_settings(run, requested);
   run.action = run.checkpoint_step >= run.total_steps ? RunAction::kSkip : RunAction::kResume;
 }
 
@@ -470,8 +495,12 @@ void run_sweep(const SweepOptions& options) {
           "[" + std::to_string(next + 1) + "/" + std::to_string(runs.size()) + "] ";
       ++next;
       if (run.action == RunAction::kSkip) {
-        say("skipped   " + counter + run.name + ": finished (checkpoint at step " +
-            std::to_string(run.checkpoint_step) + ")");
+        say("skipped   " + counter + run.name + ": finished (" +
+            (run.checkpoint_step >= 0
+                 ? "checkpoint at step " + std::to_string(run.checkpoint_step)
+                 : "evaluated at step " + std::to_string(run.evaluated_step) +
+                       ", no checkpoint") +
+            ")");
         ++skipped;
         continue;
       }

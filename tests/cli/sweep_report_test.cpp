@@ -179,10 +179,20 @@ TEST_F(CliSweepReport, KilledSweepContinuesWithoutRepeatingWork) {
               rerun.output.find("skipped   [2/3]") != std::string::npos)
       << rerun.output;
 
-  // A third time there is nothing left to do.
+  // A third time there is nothing left to do, also for a finished run whose checkpoint was
+  // deleted: it is kept as it is, not trained again.
+  fs::remove_all(runs / "seed1" / "checkpoint");
   const auto again = run_rfm(kTinySweep + " --out " + out);
   ASSERT_EQ(again.exit_code, 0) << again.output;
   EXPECT_NE(again.output.find("0 finished, 3 skipped"), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("seed1: finished (evaluated at step 600, no checkpoint)"),
+            std::string::npos)
+      << again.output;
+  EXPECT_EQ(read_file(first_eval), first_eval_bytes);
+  // Nor is it deleted by a sweep of other settings: that is refused.
+  fails(kTinySweep + " --set trainer.batch_size=8 --out " + out,
+        "seed1' holds a run with other settings than this sweep's (trainer.batch_size = 16");
+  EXPECT_EQ(read_file(first_eval), first_eval_bytes);
 
   // The report of the sweep has one row of three seeds at step 600.
   if (!gnuplot_installed()) GTEST_SKIP() << "gnuplot is not installed";
