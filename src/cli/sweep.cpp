@@ -177,13 +177,18 @@ void check_restartable(const PlannedRun& run) {
   }
 }
 
-// The step of the last evaluation in a run folder's eval.csv; -1 without one.
+// The step of the last evaluation in a run folder's eval.csv; -1 without one, or when the file
+// cannot be read (a run killed while writing it is restarted as before).
 std::int64_t last_evaluated_step(const std::string& folder) {
   const fs::path eval = fs::path(folder) / "eval.csv";
   std::error_code error;
   if (!fs::exists(eval, error) || !fs::exists(fs::path(folder) / "config.toml", error)) return -1;
-  const rl::EvalCurve curve = rl::read_eval_csv(eval.string());
-  return curve.steps.empty() ? -1 : curve.steps.back();
+  try {
+    const rl::EvalCurve curve = rl::read_eval_csv(eval.string());
+    return curve.steps.empty() ? -1 : curve.steps.back();
+  } catch (const Error&) {
+    return -1;
+  }
 }
 
 // Throws when a run folder holds a run of other settings than the requested ones.
