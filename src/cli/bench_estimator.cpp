@@ -1,4 +1,4 @@
-// rfm bench estimator: accuracy of every posterior-mean estimator (ALGORITHMS.md §2) against a
+// rfm bench estimator: accuracy of every posterior-mean estimator (docs/algorithms.md §2) against a
 // reference from 2^17 draws, on GMM-40 and on a 6-D Boltzmann target with the tanh latent, for
 // K in {16, 64, 100, 256, 1024}; and the time of one estimator call with a two-layer MLP critic
 // (B = 256, K = 100, 6-D actions) beside this machine's sgemm rate, measured in the same run.

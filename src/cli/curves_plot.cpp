@@ -62,27 +62,31 @@ std::string gnuplot_string(std::string text) {
   return quoted + "'";
 }
 
-// One data file per curve: step, mean, lower, upper, separated by spaces.
-std::string write_curve_data(const LabelledCurve& curve, const fs::path& file) {
+// One data file per curve: x (step, or hours), mean, lower, upper, separated by spaces; the band
+// clipped to the panel's return range where it has one.
+std::string write_curve_data(const LabelledCurve& curve, const Panel& panel, const fs::path& file) {
   std::ofstream out(file);
-  char row[128];
+  const bool clip = panel.return_min < panel.return_max;
+  const auto clipped = [&](double value) {
+    return clip ? std::clamp(value, panel.return_min, panel.return_max) : value;
+  };
+  char row[160];
   for (std::size_t i = 0; i < curve.data.steps.size(); ++i) {
-    std::snprintf(row, sizeof row, "%lld %.10g %.10g %.10g\n",
-                  static_cast<long long>(curve.data.steps[i]), curve.data.means[i],
-                  curve.data.lowers[i], curve.data.uppers[i]);
+    const double x = panel.x_axis == XAxis::kHours ? curve.hours[i]
+                                                   : static_cast<double>(curve.data.steps[i]);
+    std::snprintf(row, sizeof row, "%.10g %.10g %.10g %.10g\n", x, curve.data.means[i],
+                  clipped(curve.data.lowers[i]), clipped(curve.data.uppers[i]));
     out << row;
   }
   if (!out) throw Error("cannot write '" + file.string() + "'");
   return file.string();
 }
 
-// The gnuplot script: terminal by format, steps shown in thousands or millions when large, then
-// per curve its interval as a translucent band under its mean line in the same colour.
-std::string gnuplot_script(const std::vector<LabelledCurve>& curves,
-                           const std::vector<std::string>& data_files, ImageFormat format,
-                           const std::string& output, const std::string& title) {
+// The terminal by format and the output file, for an image of `columns` × `rows` panels.
+std::string gnuplot_header(ImageFormat format, const std::string& output, int columns, int rows) {
   std::ostringstream script;
-  const std::string size = std::to_string(kFigureWidth) + "," + std::to_string(kFigureHeight);
+  const std::string size = std::to_string(kFigureWidth * columns) + "," +
+                           std::to_string(kFigureHeight * rows);
   if (format == ImageFormat::kSvg) {
     script << "set terminal svg size " << size << " dynamic background rgb 'white'\n";
   } else {
@@ -96,26 +100,40 @@ std::string gnuplot_script(const std::vector<LabelledCurve>& curves,
   // Labels are folder names: an underscore must not turn into a subscript.
   script << "set termoption noenhanced\n"
          << "set output " << gnuplot_string(output) << "\n";
+  return script.str();
+}
 
+// One panel's settings and plot command: steps shown in thousands or millions when large (or
+// hours), then per curve its interval as a translucent band under its mean line in the same
+// colour.
+std::string gnuplot_panel(const Panel& panel, const std::vector<std::string>& data_files) {
+  std::ostringstream script;
+  const std::vector<LabelledCurve>& curves = panel.curves;
   std::int64_t last_step = 0;
   for (const LabelledCurve& curve : curves)
     last_step = std::max(last_step, curve.data.steps.back());
   std::int64_t step_unit = 1;
-  std::string step_axis = "environment steps";
-  if (last_step >= 1000000) {
+  std::string x_label = "environment steps";
+  if (panel.x_axis == XAxis::kHours) {
+    x_label = "wall-clock hours of training";
+  } else if (last_step >= 1000000) {
     step_unit = 1000000;
-    step_axis += " (millions)";
+    x_label += " (millions)";
   } else if (last_step >= 10000) {
     step_unit = 1000;
-    step_axis += " (thousands)";
+    x_label += " (thousands)";
   }
-  script << "set title " << gnuplot_string(title) << "\n"
-         << "set xlabel " << gnuplot_string(step_axis) << "\n"
+  script << "set title " << gnuplot_string(panel.title) << "\n"
+         << "set xlabel " << gnuplot_string(x_label) << "\n"
          << "set ylabel 'return (mean over seeds, 95% interval)'\n"
          << "set format x '%g'\n"
          << "set grid\n"
          << "set key top left\n"
          << "set style fill transparent solid " << kBandOpacity << " noborder\n";
+  if (panel.return_min < panel.return_max)
+    script << "set yrange [" << panel.return_min << ":" << panel.return_max << "]\n";
+  else
+    script << "set autoscale y\n";
 
   std::vector<std::string> plots;
   for (std::size_t i = 0; i < curves.size(); ++i) {
@@ -135,7 +153,7 @@ std::string gnuplot_script(const std::vector<LabelledCurve>& curves,
   }
   script << "plot ";
   for (std::size_t i = 0; i < plots.size(); ++i) script << (i ? ", \\\n     " : "") << plots[i];
-  script << "\nset output\n";  // closes and flushes the image before gnuplot exits
+  script << "\n";
   return script.str();
 }
 
@@ -218,15 +236,36 @@ void print_curve_notes(const LabelledCurve& curve) {
 
 void draw_curves(const std::vector<LabelledCurve>& curves, ImageFormat format,
                  const std::string& image_path, const std::string& title) {
+  Panel panel;
+  panel.title = title;
+  panel.curves = curves;
+  draw_panels({panel}, 1, format, image_path);
+}
+
+void draw_panels(const std::vector<Panel>& panels, int columns, ImageFormat format,
+                 const std::string& image_path) {
   // One data file per curve and the script in a temporary folder, then gnuplot.
   const TemporaryDirectory temporary;
-  std::vector<std::string> data_files;
-  for (std::size_t i = 0; i < curves.size(); ++i)
-    data_files.push_back(
-        write_curve_data(curves[i], temporary.path() / ("curve" + std::to_string(i + 1) + ".dat")));
-  const fs::path script = temporary.path() / "plot.gp";
-  std::ofstream(script) << gnuplot_script(curves, data_files, format, image_path, title);
-  run_gnuplot(script, temporary.path() / "gnuplot.log");
+  const int count = static_cast<int>(panels.size());
+  columns = std::clamp(columns, 1, std::max(count, 1));
+  const int rows = (count + columns - 1) / columns;
+  std::ostringstream script;
+  script << gnuplot_header(format, image_path, columns, rows);
+  if (count > 1) script << "set multiplot layout " << rows << "," << columns << "\n";
+  for (std::size_t p = 0; p < panels.size(); ++p) {
+    std::vector<std::string> data_files;
+    for (std::size_t i = 0; i < panels[p].curves.size(); ++i)
+      data_files.push_back(write_curve_data(
+          panels[p].curves[i], panels[p],
+          temporary.path() /
+              ("panel" + std::to_string(p + 1) + "-curve" + std::to_string(i + 1) + ".dat")));
+    script << gnuplot_panel(panels[p], data_files);
+  }
+  if (count > 1) script << "unset multiplot\n";
+  script << "set output\n";  // closes and flushes the image before gnuplot exits
+  const fs::path script_file = temporary.path() / "plot.gp";
+  std::ofstream(script_file) << script.str();
+  run_gnuplot(script_file, temporary.path() / "gnuplot.log");
   std::error_code error;
   if (fs::file_size(image_path, error) == 0 || error)
     throw Error("gnuplot wrote no image to '" + image_path + "'");

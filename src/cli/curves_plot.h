@@ -15,6 +15,20 @@ struct LabelledCurve {
   std::string label;
   std::string first_run;  // the first seed's run folder, named in notes
   rl::AggregatedCurve data;
+  // Wall-clock hours of training at each of data.steps, the mean over seeds; empty when unknown.
+  std::vector<double> hours;
+};
+
+// What a figure's x axis shows: environment steps, or the wall-clock hours of training.
+enum class XAxis { kSteps, kHours };
+
+// One panel of a figure: its curves, title and x axis, and the return range its y axis and bands
+// are clipped to (none when return_min >= return_max).
+struct Panel {
+  std::string title;
+  std::vector<LabelledCurve> curves;
+  XAxis x_axis = XAxis::kSteps;
+  double return_min = 0, return_max = 0;
 };
 
 enum class ImageFormat { kPng, kSvg };
@@ -34,5 +48,9 @@ void print_curve_notes(const LabelledCurve& curve);
 // is missing, fails (with its messages on one line) or writes no image.
 void draw_curves(const std::vector<LabelledCurve>& curves, ImageFormat format,
                  const std::string& image_path, const std::string& title);
+
+// Draws the panels in one image, `columns` to a row (a grid of tasks), as draw_curves does.
+void draw_panels(const std::vector<Panel>& panels, int columns, ImageFormat format,
+                 const std::string& image_path);
 
 }  // namespace rfm::cli

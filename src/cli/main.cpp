@@ -1,11 +1,13 @@
 // rfm: online reinforcement learning with flow and diffusion policies.
 #include <cstdlib>
 #include <iostream>
+#include <string>
 
 #include "cli/commands.h"
 #include "rfm/envs/registry.h"
 #include "rfm/util/allocator.h"
 #include "rfm/util/error.h"
+#include "rfm/util/interrupt.h"
 
 namespace rfm::cli {
 GlobalOptions& global_options() {
@@ -58,7 +60,18 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version print and exit 0; a malformed command line is a user error like any
+    // other: one line, status 1.
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::string message = e.what();
+    for (char& c : message)
+      if (c == '\n') c = ' ';
+    while (!message.empty() && message.back() == ' ') message.pop_back();
+    std::cerr << "rfm: error: " << message << " (see 'rfm --help' or 'rfm COMMAND --help')\n";
+    return 1;
+  } catch (const rfm::Interrupted& e) {
+    std::cerr << "rfm: " << e.what() << "\n";
+    return e.exit_code();
   } catch (const rfm::Error& e) {
     std::cerr << "rfm: error: " << e.what() << "\n";
     return 1;

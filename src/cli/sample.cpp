@@ -1,6 +1,7 @@
-// rfm sample: training-free sampling of an unnormalised density (ALGORITHMS.md §5): integrate the
-// probability-flow ODE with the velocity from a posterior-mean estimator at every step, write the
-// samples as CSV, and print the 2-Wasserstein distance to as many exact samples where they exist.
+// rfm sample: training-free sampling of an unnormalised density (docs/algorithms.md §5):
+// integrate the probability-flow ODE with the velocity from a posterior-mean estimator at
+// every step, write the samples as CSV, and print the 2-Wasserstein distance to as many exact
+// samples where they exist.
 #include <torch/types.h>
 
 #include <chrono>

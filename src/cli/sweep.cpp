@@ -31,6 +31,7 @@
 #include "rfm/envs/registry.h"
 #include "rfm/rl/config.h"
 #include "rfm/rl/learning_curves.h"
+#include "rfm/rl/provenance.h"
 #include "rfm/rl/trainer.h"
 #include "rfm/util/error.h"
 #include "rfm/util/files.h"
@@ -133,28 +134,21 @@ rl::Config resolve_config(const SweepOptions& options, const std::string& algori
   return config;
 }
 
-// A configuration value as a user writes it in --set.
-std::string value_text(const rl::ConfigValue& value) {
-  std::ostringstream text;
-  std::visit([&text](const auto& held) { text << std::boolalpha << held; }, value);
-  return text.str();
-}
-
 // The settings in which a run folder's configuration differs from the requested one ("key = a in
 // the folder, b in this sweep", semicolon-separated), apart from trainer.total_steps, which a
-// sweep may raise to train its runs further.
+// sweep may raise to train its runs further, and the run's provenance.
 std::string differing_settings(const rl::Config& existing, const rl::Config& requested) {
   std::set<std::string> keys;
   for (const auto& [key, value] : existing.values()) keys.insert(key);
   for (const auto& [key, value] : requested.values()) keys.insert(key);
   const auto value_in = [](const rl::Config& config, const std::string& key) {
     const auto found = config.values().find(key);
-    return found == config.values().end() ? std::string("(none)") : value_text(found->second);
+    return found == config.values().end() ? std::string("(none)") : rl::value_text(found->second);
   };
   std::string differing;
   for (const std::string& key : keys) {
     const std::string here = value_in(existing, key), asked = value_in(requested, key);
-    if (key == "trainer.total_steps" || here == asked) continue;
+    if (key == "trainer.total_steps" || rl::is_provenance_key(key) || here == asked) continue;
     differing += (differing.empty() ? "" : "; ") + key + " = " + here + " in the folder, " + asked +
                  " in this sweep";
   }
@@ -404,6 +398,9 @@ pid_t start_child(const std::vector<std::string>& arguments, const std::string& 
     sigprocmask(SIG_SETMASK, &previous_mask, nullptr);
     // Killed when the sweep dies; if it died before prctl took effect, the parent has changed.
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(kChildSetupFailed);
+    // A process group of its own: a terminal's Ctrl-C reaches only the sweep, which passes one stop
+    // signal on (two would make the run quit without its stop checkpoint).
+    setpgid(0, 0);
     dup2(null, STDIN_FILENO);
     dup2(log, STDOUT_FILENO);
     dup2(log, STDERR_FILENO);

@@ -1,9 +1,10 @@
-// The diffusion-policy agents (ALGORITHMS.md §4): each one's regression target on a tiny batch
+// The diffusion-policy agents (docs/algorithms.md §4): each one's regression target on a tiny batch
 // against an independent float64 computation of its formula (RFM on VP, QNE's η = 0 weights over
 // truncated candidates, DQS's η = 1 score, QSM's scaled critic gradient), and the sampler's grid.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "rfm/agents/qne.h"
 #include "rfm/agents/qsm.h"
 #include "rfm/agents/rfm_diffusion.h"
+#include "rfm/flow/source.h"
 #include "rfm/rl/config.h"
 
 namespace rfm::agents {
@@ -238,6 +240,73 @@ TEST(QsmPreset, ScheduleAndSamplerNoiseAreThoseOfTheOriginalQsmCode) {
     const double expected = std::exp(-0.5 * (0.1 * tau + 0.5 * 9.9 * tau * tau));
     const double alpha = options.policy.schedule.alpha(torch::full({1}, t, f64)).item<double>();
     EXPECT_NEAR(alpha, expected, 1e-12) << t;
+  }
+}
+
+// The authors' QSM sampler written out: T discrete levels with β_k = 1 − exp(−0.1/T −
+// ½ · 9.9 · (2k − 1)/T²), α_k = 1 − β_k, ᾱ_k = Π_{j≤k} α_j; x_T ~ N(0, I); for k = T..1 the network
+// sees the level index k − 1, x ← (x − β_k/sqrt(1 − ᾱ_k) ε̂)/sqrt(α_k) + sqrt(β_k) z (no noise at
+// k = 1), then x is clipped to [−1, 1]. Training noises replay actions at those levels only.
+TEST(QsmPreset, SamplerIsTheOriginalDiscreteChainWithLevelInputsAndPerStepClip) {
+  QsmAgent agent(QsmOptions::from_config(small_config("qsm", {})), kStates, kActions, 5);
+  DiffusionPolicy& policy = agent.policy();
+  EXPECT_EQ(policy.options().time_input, TimeInput::level);
+  EXPECT_TRUE(policy.options().clip_every_step);
+  const int64_t levels = policy.options().steps;  // 4 in small_config
+  std::vector<double> betas, alpha_bars;
+  double alpha_bar = 1.0;
+  for (int64_t k = 1; k <= levels; ++k) {
+    const double T = static_cast<double>(levels);
+    betas.push_back(1.0 - std::exp(-0.1 / T - 0.5 * 9.9 * (2.0 * k - 1.0) / (T * T)));
+    alpha_bar *= 1.0 - betas.back();
+    alpha_bars.push_back(alpha_bar);
+  }
+  // Training: every time is a level t_k = 1 − k/T, the network sees k − 1, and the noised action
+  // is sqrt(ᾱ_k) a + sqrt(1 − ᾱ_k) ε.
+  const DiffusionUpdateTrace& trace = trace_after_updates(agent);
+  for (int64_t b = 0; b < kBatch; ++b) {
+    const double t = trace.times[b].item<double>();
+    const double k = std::round(static_cast<double>(levels) * (1.0 - t));
+    ASSERT_GE(k, 1.0);
+    ASSERT_LE(k, static_cast<double>(levels));
+    EXPECT_NEAR(t, 1.0 - k / static_cast<double>(levels), 1e-6);
+    EXPECT_EQ(policy.network_time(t), k - 1.0);
+    const double ab = alpha_bars[static_cast<std::size_t>(k) - 1];
+    expect_close(
+        trace.noisy[b],
+        std::sqrt(ab) * trace.clean[b].to(f64) + std::sqrt(1 - ab) * trace.noise[b].to(f64), 1e-5);
+  }
+  // Sampling: the same random stream through the chain above gives the policy's points.
+  const torch::Tensor states = torch::randn({6, kStates});
+  at::Generator library_stream = flow::make_generator(77);
+  at::Generator independent_stream = flow::make_generator(77);
+  const torch::Tensor sampled = policy.sample(states, library_stream);
+  torch::NoGradGuard no_grad;
+  torch::Tensor x = torch::randn({6, kActions}, independent_stream).to(f64);
+  const torch::Tensor lambda = torch::full({6}, policy.options().temperature);
+  for (int64_t k = levels; k >= 1; --k) {
+    const std::size_t i = static_cast<std::size_t>(k) - 1;
+    const torch::Tensor eps = policy.network()
+                                  ->forward(states, x.to(torch::kFloat32),
+                                            torch::full({6}, static_cast<double>(k - 1)), lambda)
+                                  .to(f64);
+    const torch::Tensor z = torch::randn({6, kActions}, independent_stream).to(f64);
+    x = (x - betas[i] / std::sqrt(1 - alpha_bars[i]) * eps) / std::sqrt(1 - betas[i]);
+    if (k > 1) x = x + std::sqrt(betas[i]) * z;
+    x = x.clamp(-1.0, 1.0);
+  }
+  expect_close(sampled, x, 1e-4);
+}
+
+// MaxEntDP's time condition: the network sees log(ᾱ/(1 − ᾱ)) of the cosine schedule, ᾱ clipped to
+// [1e-5, 1 − 1e-5], not t.
+TEST(QnePreset, NetworkSeesTheLogSnrOfTheCosineSchedule) {
+  QneAgent agent(QneOptions::from_config(small_config("qne", {})), kStates, kActions, 5);
+  EXPECT_EQ(agent.policy().options().time_input, TimeInput::log_snr);
+  for (const double t : {0.0, 0.001, 0.3, 0.5, 0.9, 0.999, 1.0}) {
+    const auto [alpha, beta] = cosine_alpha_beta(t);
+    const double alpha_bar = std::clamp(alpha * alpha, 1e-5, 1 - 1e-5);
+    EXPECT_NEAR(agent.policy().network_time(t), std::log(alpha_bar / (1 - alpha_bar)), 1e-6) << t;
   }
 }
 

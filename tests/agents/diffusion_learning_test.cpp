@@ -1,8 +1,8 @@
-// The diffusion-policy agents' learning tests (ALGORITHMS.md §4): on bandit-bimodal each policy
-// against its own fixed point, which is the Boltzmann policy exp(r/λ) for the Boltzmann-targeting
-// methods, for QSM the sampler driven by its regression's closed-form solution and, for DQS, its
-// score network against the conditional mean of its own target; on cartpole-balance a return
-// threshold after a short run through the trainer.
+// The diffusion-policy agents' learning tests (docs/algorithms.md §4): on bandit-bimodal each
+// policy against its own fixed point, which is the Boltzmann policy exp(r/λ) for the
+// Boltzmann-targeting methods, for QSM the sampler driven by its regression's closed-form solution
+// and, for DQS, its score network against the conditional mean of its own target; on
+// cartpole-balance a return threshold after a short run through the trainer.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -67,50 +67,46 @@ TEST(QneLearning, BanditPolicyApproachesTheBoltzmannPolicyWithBothModes) {
       bandit_fit_after_training(make_qne_agent, config, 8, 8000, 0.2));
 }
 
-// QSM's fixed point given its critic Q̂: the regression of ε̂(x_t, t) onto −M ∇ Q̂(x_t) (the mean
+// QSM's fixed point given its critic Q̂: the regression of ε̂(x_k, k) onto −M ∇ Q̂(x_k) (the mean
 // of both critics) at every noised action is solved by ε̂ = −M ∇ Q̂ itself, so the policy it
-// converges to is the ancestral sampler driven by that field. Written out here from §1: x starts
-// at N(0, β(t_min)² I); each step from t to t′ forms x̂1 = clip((x − β ε̂)/α, ±1) and draws
-// x′ = (r β′²/β²) x + (α′ v/β²) x̂1 + sqrt(v) z with r = α/α′, v = β² − r² β′² (the forward
-// variance, QSM's sampler), no noise on the last step; the action is x clipped to the box.
+// converges to is the authors' sampler driven by that field: T levels with β_k = 1 −
+// exp(−0.1/T − ½ · 9.9 · (2k − 1)/T²), ᾱ_k = Π_{j≤k} (1 − β_j); x_T ~ N(0, I); for k = T..1,
+// x ← (x − β_k/sqrt(1 − ᾱ_k) ε̂)/sqrt(1 − β_k) + sqrt(β_k) z (no noise at k = 1), clipped to the
+// box after every step.
 torch::Tensor qsm_fixed_point_actions(QsmAgent& agent, const QsmOptions& options, int64_t samples,
                                       std::uint64_t seed) {
-  const DiffusionPolicyOptions& policy = options.policy;
-  const auto alpha_beta = [&](double t) {
-    const torch::Tensor time = torch::full({1}, t, torch::kFloat64);
-    return std::pair{policy.schedule.alpha(time).item<double>(),
-                     policy.schedule.beta(time).item<double>()};
-  };
+  const int64_t levels = options.policy.steps;
+  const double T = static_cast<double>(levels);
+  std::vector<double> betas, alpha_bars;
+  for (int64_t k = 1; k <= levels; ++k) {
+    betas.push_back(1.0 - std::exp(-0.1 / T - 0.5 * 9.9 * (2.0 * k - 1.0) / (T * T)));
+    alpha_bars.push_back((alpha_bars.empty() ? 1.0 : alpha_bars.back()) * (1.0 - betas.back()));
+  }
   at::Generator generator = flow::make_generator(seed);
   const torch::Tensor states = torch::ones({samples, 1});
-  const double dt = (1.0 - policy.t_min) / static_cast<double>(policy.steps);
-  torch::Tensor x = torch::randn({samples, 2}, generator) * alpha_beta(policy.t_min).second;
-  for (int64_t step = 0; step < policy.steps; ++step) {
-    const double t = policy.t_min + static_cast<double>(step) * dt;
-    const bool last = step + 1 == policy.steps;
-    const auto [alpha, beta] = alpha_beta(t);
-    const auto [next_alpha, next_beta] = alpha_beta(last ? 1.0 : t + dt);
+  torch::Tensor x = torch::randn({samples, 2}, generator);
+  for (int64_t k = levels; k >= 1; --k) {
+    const std::size_t i = static_cast<std::size_t>(k - 1);
     const torch::Tensor point = x.detach().requires_grad_(true);
     const torch::Tensor mean_q = agent.critic().online().forward(states, point).mean(0).sum();
     const torch::Tensor noise = -options.q_grad_scale * torch::autograd::grad({mean_q}, {point})[0];
-    const torch::Tensor data = ((x - beta * noise) / alpha).clamp(-1.0, 1.0);
-    const double ratio = alpha / next_alpha;
-    const double variance = beta * beta - ratio * ratio * next_beta * next_beta;
     const torch::Tensor z = torch::randn({samples, 2}, generator);
-    x = (ratio * next_beta * next_beta / (beta * beta)) * x +
-        (next_alpha * variance / (beta * beta)) * data + (last ? 0.0 : std::sqrt(variance)) * z;
+    x = (x - betas[i] / std::sqrt(1.0 - alpha_bars[i]) * noise) / std::sqrt(1.0 - betas[i]);
+    if (k > 1) x = x + std::sqrt(betas[i]) * z;
+    x = x.detach().clamp(-1.0, 1.0);
   }
-  return x.detach().clamp(-1.0, 1.0);
+  return x;
 }
 
 // Trained on the bandit (B 8), QSM's samples move from far off the fixed point's (total variation
-// 0.89 between 4000-action histograms before training) to near it: with M = 5, 0.565 / 0.339 /
-// 0.212 at 2000 / 4000 / 8000 updates, where two independent draws of the fixed point itself
-// differ by 0.157 (M = 1: 0.318 / 0.335 / 0.216). The limit 0.3 allows about as much again as that
-// sampling noise. M is 5 rather than the preset's 50: on this bandit's narrow bumps 50 × |∇Q|
-// reaches about 100, a regression the actor does not solve within a test's budget (TV 0.57 at 4000
-// updates). The fixed point is not exp(r/λ): where ∇Q̂ vanishes, x̂1 = x/α is pushed to the box's
-// edges (sd 0.72, a third of the mass in the modes' quadrants).
+// between 4000-action histograms 0.841 after 2000 updates) to near it: 0.568, 0.308, 0.317,
+// 0.325, 0.390, 0.234 at 4000, 6000, ..., 14000 updates, where two independent draws of the fixed
+// point itself differ by 0.15–0.17. The distance wanders with the critic (the fixed point moves
+// with Q̂); the limit 0.4 is about twice that sampling noise and well below where training starts.
+// (Before the sampler was the authors' chain of levels, 0.212 at 8000.) M is 5 rather than the
+// preset's 50: on this bandit's narrow bumps 50 × |∇Q| reaches about 100, a regression the actor
+// does not solve within a test's budget. The fixed point is not exp(r/λ): where ∇Q̂ vanishes the
+// chain's points are pushed to the box's edges by the per-step clip.
 TEST(QsmLearning, BanditPolicyApproachesTheSamplerOfItsRegressionsFixedPoint) {
   use_one_thread();
   rl::Config config = rl::Config::from_preset(RFM_CONFIGS_DIR, "qsm", "paper");
@@ -124,7 +120,7 @@ TEST(QsmLearning, BanditPolicyApproachesTheSamplerOfItsRegressionsFixedPoint) {
   const double distance =
       rl::bandit_histogram_distance(actions, qsm_fixed_point_actions(agent, options, samples, 14));
   std::printf("total variation from the fixed point's sampler: %.3f\n", distance);
-  EXPECT_LT(distance, 0.3);
+  EXPECT_LT(distance, 0.4);
 }
 
 // How far DQS's score network is from its regression's fixed point, on the points it regresses on:
@@ -186,15 +182,16 @@ TEST(DqsLearning, BanditScoreMovesTowardItsRegressionsFixedPoint) {
 
 // QSM through the trainer on cartpole-balance (uniform random actions score about 354, zero
 // actions about 709): the cpu preset at batch 32 with 1000 warm-up steps, evaluated over 5 episodes
-// after 30k steps. Observed (`rfm --threads 1 train --algo qsm --task cartpole-balance --preset cpu
-// --seed S --steps 40000 --set trainer.warmup_steps=1000 --set trainer.batch_size=32 --set
-// trainer.eval_every=5000 --set trainer.eval_episodes=5`): seed 1 at 20k / 25k / 30k / 35k / 40k
-// steps 640.9 / 741.4 / 782.0 / 812.1 / 793.2, seed 2 617.7 / 747.2 / 754.7 / 779.5 / 780.4; this
-// test reproduces seed 1's 782.0. 740 is above the zero-action policy and below both seeds at 30k.
-TEST(QsmLearning, CartpoleBalanceScoresAboveTheZeroActionPolicy) {
+// after 30k steps. Observed with the authors' sampler (`rfm --threads 1 train --algo qsm --task
+// cartpole-balance --preset cpu --seed 1 --steps 40000 --set trainer.warmup_steps=1000 --set
+// trainer.batch_size=32 --set trainer.eval_every=5000 --set trainer.eval_episodes=5`): 171.2 /
+// 215.6 / 463.5 / 520.6 / 504.7 / 672.2 at 5k … 30k steps; this test reproduces the 672.2. (With
+// the continuous-time sampler before issue #18, seed 1 scored 782.0 at 30k.) The limit is RFM's,
+// 500: well above the random policy and what the run scores before it learns (171–216).
+TEST(QsmLearning, CartpoleBalanceScoresWellAboveTheRandomPolicy) {
   use_one_thread();
   const rl::Config config = rl::Config::from_preset(RFM_CONFIGS_DIR, "qsm", "cpu");
-  EXPECT_GT(cartpole_balance_return(config, make_qsm_agent, "qsm", 30000, 32), 740.0)
+  EXPECT_GT(cartpole_balance_return(config, make_qsm_agent, "qsm", 30000, 32), 500.0)
       << "last evaluation return";
 }
 
@@ -204,10 +201,10 @@ TEST(QsmLearning, CartpoleBalanceScoresAboveTheZeroActionPolicy) {
 // cartpole-balance --preset cpu --seed S --steps 20000 --set trainer.warmup_steps=1000 --set
 // trainer.batch_size=32 --set trainer.eval_every=2500 --set trainer.eval_episodes=5`): seed 1
 // 288.4, 545.9, 389.8, 631.5, 216.1, 780.9, 377.4, 528.2 at 2.5k … 20k, seed 2 269.5, 254.8,
-// 272.8, 297.1, 766.6, 776.0, 803.8, 797.9; this test reproduces seed 1's 528.2 (about 7 min of one
-// core). Like RFM's flow at λ 0.02 it learns unevenly, so its threshold is RFM's, 500: well above
-// the random policy's 354 and the 216–297 both seeds score before they learn; not the zero
-// action's 709.
+// 272.8, 297.1, 766.6, 776.0, 803.8, 797.9; this test reproduces seed 1's 528.2 (about 7 min
+// of one core). Like RFM's flow at λ 0.02 it learns unevenly, so its threshold is RFM's, 500:
+// well above the random policy's 354 and the 216–297 both seeds score before they learn; not
+// the zero action's 709.
 TEST(RfmVpLearning, CartpoleBalanceScoresWellAboveTheRandomPolicy) {
   use_one_thread();
   const rl::Config config = rl::Config::from_preset(RFM_CONFIGS_DIR, "rfm-vp", "cpu");

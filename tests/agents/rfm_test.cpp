@@ -1,4 +1,4 @@
-// The RFM update (ALGORITHMS.md §3): the actor's regression target against an independent
+// The RFM update (docs/algorithms.md §3): the actor's regression target against an independent
 // computation of the formulas, gradients confined to their network in each step, Polyak targets;
 // and what it learns on bandit-bimodal, against the exact Boltzmann policy.
 #include "rfm/agents/rfm.h"
@@ -128,20 +128,20 @@ TEST(RfmUpdate, TargetCriticFollowsByPolyakAveraging) {
                               1e-6, 1e-6));
 }
 
-// RFM's fixed point is exp(Q/λ) (ALGORITHMS.md §1: the loss's minimiser is the exact velocity),
-// reached only as far as the K-draw estimate is unbiased: at small t the draws
-// x1 = (x − (1 − t) x0)/t spread at scale 1/t around the target's mass and the self-normalised
-// estimate leans outward (BENCHMARKS.md, bandit section), so this test uses K = 512, where the
-// bias is small on this 2-D task; B = 8 keeps 6000 updates near three minutes. λ = 0.2: the exact
-// policy puts 61 % of its mass in the (+, +) quadrant and 30 % in (−, −), and the uniform policy
-// is at total variation 0.601 from it (4000 exact samples at about 0.1). Observed with these
-// settings (`rfm --threads 1 bench bandit --mc 512 --batch 8 --updates 6000`, which this test
-// reproduces): TV 0.278, mode masses 0.571 / 0.319 after 6000 updates; between reports every 1000
-// updates TV moved by up to 0.13 (0.508 … 0.278, then 0.336 and 0.307 at 7000 and 8000) and the
-// masses by up to 0.09. The limits leave those margins: TV below 0.45, the (+, +) mass in
-// [0.45, 0.75] and the (−, −) mass in [0.2, 0.4]. The uniform policy (TV 0.601, masses 0.25 / 0.25),
-// one collapsed on either mode, or one spread by the small-t bias fails (K = 64 with the same
-// settings: TV 0.514, masses 0.385 / 0.321).
+// RFM's fixed point is exp(Q/λ) (docs/algorithms.md §1: the loss's minimiser is the exact
+// velocity), reached only as far as the K-draw estimate is unbiased: at small t the draws x1 = (x
+// − (1 − t) x0)/t spread at scale 1/t around the target's mass and the self-normalised estimate
+// leans outward (BENCHMARKS.md, bandit section), so this test uses K = 512, where the bias is
+// small on this 2-D task; B = 8 keeps 6000 updates near three minutes. λ = 0.2: the exact policy
+// puts 61 % of its mass in the (+, +) quadrant and 30 % in (−, −), and the uniform policy is at
+// total variation 0.601 from it (4000 exact samples at about 0.1). Observed with these settings
+// (`rfm --threads 1 bench bandit --mc 512 --batch 8 --updates 6000`, which this test reproduces):
+// TV 0.278, mode masses 0.571 / 0.319 after 6000 updates; between reports every 1000 updates TV
+// moved by up to 0.13 (0.508 … 0.278, then 0.336 and 0.307 at 7000 and 8000) and the masses by up
+// to 0.09. The limits leave those margins: TV below 0.45, the (+, +) mass in [0.45, 0.75] and the
+// (−, −) mass in [0.2, 0.4]. The uniform policy (TV 0.601, masses 0.25 / 0.25), one collapsed on
+// either mode, or one spread by the small-t bias fails (K = 64 with the same settings: TV 0.514,
+// masses 0.385 / 0.321).
 TEST(RfmLearning, BanditPolicyApproachesTheBoltzmannPolicyWithBothModes) {
   use_one_thread();
   expect_near_the_bandit_boltzmann_policy(bandit_fit_after_training(

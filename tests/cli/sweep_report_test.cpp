@@ -201,7 +201,14 @@ TEST_F(CliSweepReport, KilledSweepContinuesWithoutRepeatingWork) {
   const std::string markdown = read_file(path("sweep.md"));
   EXPECT_NE(markdown.find("| rfm | 3 |"), std::string::npos) << markdown;
   EXPECT_NE(markdown.find("step 600"), std::string::npos) << markdown;
-  EXPECT_TRUE(fs::exists(path("sweep-cartpole-balance.png")));
+  EXPECT_TRUE(fs::exists(path("sweep-steps.png")));
+  // Real runs have train.csv: a figure against hours too, and the row names what the cpu preset
+  // and the sweep's --set changed from the paper preset.
+  EXPECT_EQ(read_file(path("sweep-hours.png")).substr(1, 3), "PNG");
+  EXPECT_NE(markdown.find("](sweep-hours.png)"), std::string::npos) << markdown;
+  for (const char* change : {"batch_size 256 → 16", "mc_samples 100 → 4", "particles 32 → 2",
+                             "total_steps 250000 → 600", "warmup_steps 10000 → 200"})
+    EXPECT_NE(markdown.find(change), std::string::npos) << change << "\n" << markdown;
 }
 
 TEST_F(CliSweepReport, BadSweepInputFailsBeforeAnythingIsWritten) {
@@ -257,31 +264,33 @@ TEST_F(CliSweepReport, ReportTablesHoldTheMeanAtAStepAndTheAverageReturn) {
   const auto average = [](const std::vector<double>& r) {
     return (0.5 * (r[0] + r[1]) * 100 + 0.5 * (r[1] + r[2]) * 100) / 200;
   };
-  // rfm: 30 at step 200, 50 at 300 (best), average 32.5 (best); sac: 40 (best), 35, 31.25.
+  // rfm: 30 at step 200, 50 at 300 (best), average 32.5 (best); sac: 40 (best), 35, 31.25. The
+  // fixtures' configs hold only [run]: no setting differs from the paper preset.
   const std::string rfm_row = "| rfm | 2 | " + cell(rfm[0][1], rfm[1][1]) + " | **" +
                               cell(rfm[0][2], rfm[1][2]) + "** | **" +
-                              cell(average(rfm[0]), average(rfm[1])) + "** |";
+                              cell(average(rfm[0]), average(rfm[1])) + "** | paper preset |";
   const std::string sac_row = "| sac | 2 | **" + cell(sac[0][1], sac[1][1]) + "** | " +
                               cell(sac[0][2], sac[1][2]) + " | " +
-                              cell(average(sac[0]), average(sac[1])) + " |";
+                              cell(average(sac[0]), average(sac[1])) + " | paper preset |";
   EXPECT_NE(markdown.find("| algorithm | seeds | step 200 | step 300 | average return (AUC), "
-                          "steps 100–300 |"),
+                          "steps 100–300 | settings against the paper preset |"),
             std::string::npos)
       << markdown;
   EXPECT_NE(markdown.find(rfm_row), std::string::npos) << rfm_row << "\n" << markdown;
   EXPECT_NE(markdown.find(sac_row), std::string::npos) << sac_row << "\n" << markdown;
-  EXPECT_NE(markdown.find("| rfm-cpu | 1 | 2.000 | 3.000 | 2.000 |"), std::string::npos)
+  EXPECT_NE(markdown.find("| rfm-cpu | 1 | 2.000 | 3.000 | 2.000 | paper preset |"),
+            std::string::npos)
       << markdown;
-  EXPECT_NE(markdown.find("| rfm-paper | 1 | **3.000** | **4.000** | **3.000** |"),
+  EXPECT_NE(markdown.find("| rfm-paper | 1 | **3.000** | **4.000** | **3.000** | paper preset |"),
             std::string::npos)
       << markdown;
 
-  // One PNG per task beside the Markdown, linked from it.
-  for (const std::string task : {"cartpole-balance", "cheetah-run"}) {
-    const std::string figure = "report-" + task + ".png";
-    EXPECT_EQ(read_file(path(figure)).substr(1, 3), "PNG") << figure;
-    EXPECT_NE(markdown.find("](" + figure + ")"), std::string::npos) << markdown;
-  }
+  // One figure of all tasks' panels against steps beside the Markdown, linked from it; the
+  // fixtures have no train.csv, so no figure against hours.
+  EXPECT_EQ(read_file(path("report-steps.png")).substr(1, 3), "PNG");
+  EXPECT_NE(markdown.find("](report-steps.png)"), std::string::npos) << markdown;
+  EXPECT_FALSE(fs::exists(path("report-hours.png")));
+  EXPECT_EQ(markdown.find("report-hours.png"), std::string::npos) << markdown;
 
   // Without --at the table shows the last common step.
   ASSERT_EQ(run_rfm("report " + path("runs") + " --out " + out).exit_code, 0);
@@ -297,8 +306,8 @@ TEST_F(CliSweepReport, ReportErrorsLeaveNoOutput) {
   fails("report " + path("runs") + " --out " + path("report.md"), "gnuplot not found",
         "PATH=/nonexistent");
   EXPECT_FALSE(fs::exists(path("report.md")));
-  EXPECT_FALSE(fs::exists(path("report-cartpole-balance.png")));
-  EXPECT_FALSE(fs::exists(path("report-cartpole-balance.png.tmp")));
+  EXPECT_FALSE(fs::exists(path("report-steps.png")));
+  EXPECT_FALSE(fs::exists(path("report-steps.png.tmp")));
 }
 
 }  // namespace

@@ -1,17 +1,23 @@
-// rfm train / eval as a user runs them: resuming gives the CSVs of an uninterrupted run (also after
-// a kill -9), evaluation of a checkpoint reproduces the trainer's last evaluation, and bad input
-// ends with one message, a non-zero exit and the run folder untouched.
+// rfm train / eval as a user runs them: resuming gives the CSVs of an uninterrupted run (after a
+// kill -9, a Ctrl-C, a full disk), a run killed before its first checkpoint starts again with
+// --restart, evaluation of a checkpoint reproduces the trainer's last evaluation, and bad input or
+// a damaged checkpoint ends with one message, a non-zero exit and the run folder untouched.
 #include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <torch/version.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <sstream>
 #include <vector>
 
 #include "cli_support.h"
 #include "rfm/rl/device.h"
+#include "rfm/rl/trainer.h"
 #include "rfm/util/error.h"
 #include "scratch_folder.h"
 
@@ -101,6 +107,15 @@ class CliTrain : public ::testing::Test {
 
 TEST_F(CliTrain, ResumeGivesTheCsvsOfAnUninterruptedRun) {
   ok("train " + kTinyRun + " --steps 600 --out " + dir("straight"));
+  // config.toml: floats in their shortest form, and where the run came from.
+  // (A leading line break, so that every table starts with one, the first too.)
+  const std::string config = "\n" + read_file(root_ / "straight" / "config.toml");
+  EXPECT_NE(config.find("actor_learning_rate = 0.0003\n"), std::string::npos) << config;
+  for (const char* key : {"[provenance]", "rfm_commit = ", "libtorch = ", "mujoco = ", "blas = ",
+                          "threads = ", "device = ", "created = "})
+    EXPECT_NE(config.find(std::string("\n") + key), std::string::npos) << key << "\n" << config;
+  EXPECT_NE(config.find("libtorch = '" + std::to_string(TORCH_VERSION_MAJOR)), std::string::npos);
+  EXPECT_NE(config.find("device = 'cpu'"), std::string::npos) << config;
   ok("train " + kTinyRun + " --steps 300 --out " + dir("resumed"));
   ok("train --resume " + dir("resumed") + " --steps 600");
   for (const char* csv : {"train.csv", "eval.csv"}) {
@@ -112,8 +127,8 @@ TEST_F(CliTrain, ResumeGivesTheCsvsOfAnUninterruptedRun) {
   std::istringstream eval_rows(read_file(root_ / "straight" / "eval.csv"));
   std::string line, last;
   while (std::getline(eval_rows, line)) last = line;
-  const std::string mean = last.substr(last.find(',') + 1, last.find(',', last.find(',') + 1) -
-                                                               last.find(',') - 1);
+  const std::string mean =
+      last.substr(last.find(',') + 1, last.find(',', last.find(',') + 1) - last.find(',') - 1);
   const std::string evaluated = ok("eval --run " + dir("straight"));
   EXPECT_NE(evaluated.find("step 600"), std::string::npos) << evaluated;
   char expected[64];
@@ -127,7 +142,8 @@ TEST_F(CliTrain, ResumeAfterKillMinusNineGivesTheSameCsvs) {
   const std::string killed = dir("killed");
   const std::string script = "( " + std::string(RFM_BINARY) + " train " + kTinyRun +
                              " --steps 600 --out " + killed + " >/dev/null 2>&1 & pid=$!; " +
-                             "while [ ! -f " + killed + "/checkpoint/state.bin ]; do sleep 0.02; "
+                             "while [ ! -f " + killed +
+                             "/checkpoint/state.bin ]; do sleep 0.02; "
                              "done; kill -9 $pid; wait $pid )";
   ASSERT_EQ(std::system(("bash -c '" + script + "'").c_str()) == -1, false);
   ok("train --resume " + killed);
@@ -186,6 +202,160 @@ TEST_F(CliTrain, ForeignOrTruncatedCheckpointsAreRefusedWithoutDamage) {
   before = snapshot(root_ / "bandit");
   fails("train --resume " + dir("bandit") + " --steps 200", "does not start with a step");
   EXPECT_EQ(before, snapshot(root_ / "bandit"));
+}
+
+// Runs a bash script and returns its exit status (what the script's last command returned).
+int run_script(const std::string& script) {
+  const int status = std::system(("bash -c '" + script + "'").c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// A script that starts `rfm train <arguments>` in the background and waits until the shell test
+// `condition` holds (polling), ready for a signal to `$pid`.
+std::string started_until(const std::string& arguments, const std::string& condition) {
+  return std::string(RFM_BINARY) + " train " + arguments + " >/dev/null 2>&1 & pid=$!; " +
+         "until " + condition + "; do kill -0 $pid 2>/dev/null || break; sleep 0.01; done; ";
+}
+std::string exists(const std::string& file) {
+  return "[ -f " + file + " ]";
+}
+// The run's evaluation of step 300 is written (learning has started at 200).
+std::string evaluated_at_300(const std::string& run) {
+  return "grep -q ^300, " + run + "/eval.csv 2>/dev/null";
+}
+
+TEST_F(CliTrain, CtrlCSavesACheckpointAndTheResumedRunIsBitForBitTheSame) {
+  // Checkpoints only at the end: the one a resume starts from is the one SIGINT made mid-interval.
+  const std::string run = kTinyRun + " --set trainer.checkpoint_every=100000 --steps 900";
+  ok("train " + run + " --out " + dir("straight"));
+  const std::string stopped = dir("stopped");
+  // SIGINT once learning has started.
+  const int status =
+      run_script(started_until(run + " --out " + stopped, evaluated_at_300(stopped)) +
+                 "kill -INT $pid; wait $pid");
+  EXPECT_EQ(status, 130);
+  ASSERT_TRUE(fs::exists(root_ / "stopped" / "checkpoint" / "state.bin"));
+  const std::int64_t step = rl::checkpoint_step(stopped);
+  EXPECT_GT(step, 300);
+  EXPECT_LT(step, 900);
+  EXPECT_NE(read_file(root_ / "stopped" / "log.txt").find("stopped by SIGINT at step"),
+            std::string::npos);
+  ok("train --resume " + stopped);
+  for (const char* csv : {"train.csv", "eval.csv"})
+    EXPECT_EQ(deterministic_columns(root_ / "straight" / csv),
+              deterministic_columns(root_ / "stopped" / csv))
+        << csv;
+  // SIGTERM does the same, with 143.
+  const std::string terminated = dir("terminated");
+  EXPECT_EQ(run_script(started_until(run + " --out " + terminated, evaluated_at_300(terminated)) +
+                       "kill -TERM $pid; wait $pid"),
+            143);
+  EXPECT_GT(rl::checkpoint_step(terminated), 300);
+}
+
+TEST_F(CliTrain, ASecondCtrlCQuitsAtOnceAndKeepsTheLastCheckpoint) {
+  const std::string run = kTinyRun + " --steps 100000";
+  const std::string twice = dir("twice");
+  // After the first checkpoint (step 300), two SIGINTs in a row.
+  EXPECT_EQ(
+      run_script(started_until(run + " --out " + twice, exists(twice + "/checkpoint/state.bin")) +
+                 "kill -INT $pid; kill -INT $pid; wait $pid"),
+      130);
+  const std::int64_t step = rl::checkpoint_step(twice);  // throws if the file were damaged
+  EXPECT_GE(step, 300);
+  ok("train --resume " + twice + " --steps " + std::to_string(step + 100));
+}
+
+TEST_F(CliTrain, ARunKilledBeforeItsFirstCheckpointStartsAgainWithRestart) {
+  const std::string run = kTinyRun + " --steps 600";
+  ok("train " + run + " --out " + dir("straight"));
+  const std::string killed = dir("killed");
+  run_script(started_until(run + " --out " + killed, exists(killed + "/train.csv")) +
+             "kill -9 $pid; wait $pid");
+  ASSERT_FALSE(fs::exists(root_ / "killed" / "checkpoint" / "state.bin"));
+  // Both ways in name --restart; a run with a checkpoint is not restarted.
+  fails("train --resume " + killed, "rfm train --restart " + killed);
+  fails("train " + run + " --out " + killed, "rfm train --restart " + killed);
+  fails("train --restart " + killed + " --seed 4", "--seed cannot be combined with --restart");
+  ok("train --restart " + killed);
+  for (const char* csv : {"train.csv", "eval.csv"})
+    EXPECT_EQ(deterministic_columns(root_ / "straight" / csv),
+              deterministic_columns(root_ / "killed" / csv))
+        << csv;
+  fails("train --restart " + killed, "rfm train --resume " + killed);
+  fails("train " + run + " --out " + killed, "rfm train --resume " + killed);
+}
+
+TEST_F(CliTrain, EveryFlippedBitOrTruncationOfACheckpointIsRefused) {
+  ok("train " + kTinyRun + " --steps 300 --out " + dir("run"));
+  const fs::path state = root_ / "run" / "checkpoint" / "state.bin";
+  const std::string good = read_file(state);
+  std::mt19937_64 random(17);
+  auto load_refused = [&](const std::string& bytes, const std::string& what) {
+    std::ofstream(state, std::ios::binary | std::ios::trunc) << bytes;
+    try {
+      rl::checkpoint_step(dir("run"));
+      ADD_FAILURE() << what << " was accepted";
+    } catch (const rfm::Error& error) {
+      const std::string message = error.what();
+      EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+    }
+  };
+  for (int i = 0; i < 100; ++i) {
+    std::string damaged = good;
+    const std::size_t bit = random() % (good.size() * 8);
+    damaged[bit / 8] = static_cast<char>(damaged[bit / 8] ^ (1 << (bit % 8)));
+    load_refused(damaged, "a flip of bit " + std::to_string(bit));
+  }
+  for (int i = 0; i < 10; ++i)
+    load_refused(good.substr(0, random() % good.size()), "a truncated checkpoint");
+  // Through the program: one line each, the folder left as it is.
+  std::string damaged = good;
+  damaged[good.size() / 2] ^= 0x10;
+  std::ofstream(state, std::ios::binary | std::ios::trunc) << damaged;
+  const auto before = snapshot(root_ / "run");
+  fails("train --resume " + dir("run") + " --steps 600", "checksum does not match");
+  fails("eval --run " + dir("run"), "checksum does not match");
+  std::ofstream(state, std::ios::binary | std::ios::trunc) << good.substr(0, good.size() - 5);
+  fails("eval --run " + dir("run"), "truncated or damaged");
+  EXPECT_EQ(before.size(), snapshot(root_ / "run").size());
+  fails("train --resume /etc/passwd", "is a file, not a run folder");
+  std::ofstream(state, std::ios::binary | std::ios::trunc) << "root:x:0:0:root:/root:/bin/bash\n";
+  fails("eval --run " + dir("run"), "is not an rfm checkpoint");
+}
+
+TEST_F(CliTrain, AFullDiskFailsTheCheckpointCleanlyAndThePreviousOneResumes) {
+  const fs::path disk = root_ / "disk";
+  fs::create_directories(disk);
+  if (geteuid() != 0 || mount("tmpfs", disk.c_str(), "tmpfs", 0, "size=64m") != 0)
+    GTEST_SKIP() << "cannot mount a small tmpfs here (needs root): the full-disk case is untested";
+  struct Unmount {
+    std::string path;
+    ~Unmount() { umount2(path.c_str(), MNT_DETACH); }
+  } unmount{disk.string()};
+  const std::string run = (disk / "run").string();
+  ok("train " + kTinyRun + " --steps 300 --out " + run);
+  const std::string first = read_file(disk / "run" / "checkpoint" / "state.bin");
+  // Fill the disk, then free 64 KiB: room for CSV rows and the log, not for a checkpoint.
+  run_script("dd if=/dev/zero of=" + (disk / "filler").string() +
+             " bs=64k >/dev/null 2>&1; truncate -s -64K " + (disk / "filler").string());
+  // Training to 600 runs, then its checkpoint fails: the last line says why, the exit status is 1.
+  const auto full = run_rfm("train --resume " + run + " --steps 600");
+  EXPECT_EQ(full.exit_code, 1) << full.output;
+  const std::string last_line =
+      full.output.substr(full.output.rfind('\n', full.output.size() - 2) + 1);
+  EXPECT_EQ(last_line.rfind("rfm: error: checkpoint at step 600 not written", 0), 0u) << last_line;
+  EXPECT_NE(last_line.find("no space left on device"), std::string::npos) << last_line;
+  EXPECT_FALSE(fs::exists(disk / "run" / "checkpoint" / "state.bin.tmp"));
+  EXPECT_EQ(read_file(disk / "run" / "checkpoint" / "state.bin"), first);
+  EXPECT_NE(read_file(disk / "run" / "log.txt").find("no space left on device"), std::string::npos);
+  fs::remove(disk / "filler");
+  ok("train --resume " + run + " --steps 600");
+  ok("train " + kTinyRun + " --steps 600 --out " + dir("straight"));
+  for (const char* csv : {"train.csv", "eval.csv"})
+    EXPECT_EQ(deterministic_columns(root_ / "straight" / csv),
+              deterministic_columns(disk / "run" / csv))
+        << csv;
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// Energies (ALGORITHMS.md §5), the exact W2 metric on hand-solvable cases, and the training-free
-// sampler on a target whose law is known.
+// Energies (docs/algorithms.md §5), the exact W2 metric on hand-solvable cases, and the
+// training-free sampler on a target whose law is known.
 #include "rfm/energies/energies.h"
 
 #include <gtest/gtest.h>
@@ -146,10 +146,10 @@ TEST(Energies, UnknownNameListsTheValidOnes) {
 }
 
 TEST(Sampler, GaussianTargetIsSampledWithTheRightMoments) {
-  // With a Gaussian target the optimal-diagonal estimator is nearly exact (once a few draws carry
-  // weight), so the ODE transports N(0, I) onto N(m, diag v) up to the step error and the start
-  // x_{t0} = β x0 (the α x1 part is dropped: a mean bias of about α m = 0.05, variance α² v ≤
-  // 0.02).
+  // With a Gaussian target the optimal-diagonal estimator is nearly exact (once a few draws
+  // carry weight), so the ODE transports N(0, I) onto N(m, diag v) up to the step error and
+  // the start x_{t0} = β x0 (the α x1 part is dropped: a mean bias of about α m = 0.05,
+  // variance α² v ≤ 0.02).
   const torch::Tensor mean = torch::tensor({0.5, -0.5}, kDouble),
                       variance = torch::tensor({0.5, 2.0}, kDouble);
   flow::DiagonalGaussianTarget target(mean, variance);

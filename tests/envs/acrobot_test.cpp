@@ -1,12 +1,13 @@
-// acrobot: observation and reward on constructed states, computed independently from TASKS.md 3.8.
+// acrobot: observation and reward on constructed states, computed independently from
+// docs/tasks.md 3.8.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 
+#include "model_parity.h"
 #include "rfm/envs/registry.h"
 #include "rfm/util/rng.h"
-#include "model_parity.h"
 #include "test_support.h"
 
 namespace rfm {
@@ -75,8 +76,8 @@ TEST(Acrobot, RewardIsGaussianToleranceOfTipDistance) {
   // Straight up: exactly 1; hanging down, 4 m away: 0.1^(3.8^2).
   EXPECT_EQ(evaluate(task, 0.0, 0.0).second, 1.0);
   EXPECT_NEAR(evaluate(task, M_PI, 0.0).second, std::pow(0.1, 3.8 * 3.8), 1e-15);
-  // Elbow bent so that the tip is 2 sin(b/2) = 1.2 m from the target, one margin (1 m) outside
-  // its radius: 0.1.
+  // Elbow bent so that the tip is 2 sin(b/2) = 1.2 m from the target, one margin (1 m)
+  // outside its radius: 0.1.
   const double bend = 2 * std::asin(0.6);
   EXPECT_NEAR(tip_to_target(0.0, bend), 1.2, 1e-12);
   EXPECT_NEAR(evaluate(task, 0.0, bend).second, 0.1, 1e-9);

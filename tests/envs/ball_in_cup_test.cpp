@@ -1,5 +1,5 @@
 // ball_in_cup: observation and reward on constructed states, computed independently from
-// TASKS.md 3.11, and the initial-state distribution (contact-free rejection sampling).
+// docs/tasks.md 3.11, and the initial-state distribution (contact-free rejection sampling).
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -1,12 +1,13 @@
-// cartpole: observation and reward on constructed states, computed independently from TASKS.md 3.9.
+// cartpole: observation and reward on constructed states, computed independently from
+// docs/tasks.md 3.9.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
+#include "model_parity.h"
 #include "rfm/envs/registry.h"
 #include "rfm/util/error.h"
-#include "model_parity.h"
 #include "test_support.h"
 
 namespace rfm {

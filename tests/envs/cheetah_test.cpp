@@ -1,5 +1,5 @@
 // cheetah: observation and reward on constructed states, and the settled initial state, computed
-// independently from TASKS.md 3.1.
+// independently from docs/tasks.md 3.1.
 #include <gtest/gtest.h>
 
 #include <algorithm>

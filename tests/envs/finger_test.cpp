@@ -1,5 +1,5 @@
-// finger: observation and reward on constructed states, computed independently from TASKS.md 3.6
-// and 5.2, and the initial-state distributions of spin and turn.
+// finger: observation and reward on constructed states, computed independently from
+// docs/tasks.md 3.6 and 5.2, and the initial-state distributions of spin and turn.
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -1,5 +1,5 @@
-// fish: observation and reward on constructed states, computed independently from TASKS.md 3.12
-// and 5.1, and the initial-state distributions.
+// fish: observation and reward on constructed states, computed independently from
+// docs/tasks.md 3.12 and 5.1, and the initial-state distributions.
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -1,4 +1,4 @@
-// humanoid: observation and reward on constructed states, computed independently from TASKS.md
+// humanoid: observation and reward on constructed states, computed independently from docs/tasks.md
 // 3.5, and the contact-free initial pose distribution.
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@
 namespace rfm {
 namespace {
 
-// Observation layout (TASKS.md 3.5).
+// Observation layout (docs/tasks.md 3.5).
 constexpr int kJointAngles = 0, kHeadHeight = 21, kExtremities = 22, kTorsoVertical = 34,
               kComVelocity = 37, kVelocity = 40, kSize = 67;
 

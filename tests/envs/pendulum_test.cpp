@@ -1,12 +1,13 @@
-// pendulum: observation and reward on constructed states, computed independently from TASKS.md 3.10.
+// pendulum: observation and reward on constructed states, computed independently from
+// docs/tasks.md 3.10.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 
+#include "model_parity.h"
 #include "rfm/envs/registry.h"
 #include "rfm/util/rng.h"
-#include "model_parity.h"
 #include "test_support.h"
 
 namespace rfm {

@@ -1,5 +1,5 @@
 // point_mass: observation and reward on constructed states, computed independently from
-// TASKS.md 5.3, and the initial-state distribution.
+// docs/tasks.md 5.3, and the initial-state distribution.
 #include <gtest/gtest.h>
 
 #include <cmath>

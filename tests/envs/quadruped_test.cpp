@@ -1,5 +1,5 @@
-// quadruped: observation and reward on constructed states, computed independently from TASKS.md
-// 3.4, the contact-free height search, and the activation state.
+// quadruped: observation and reward on constructed states, computed independently from
+// docs/tasks.md 3.4, the contact-free height search, and the activation state.
 #include <gtest/gtest.h>
 
 #include <array>

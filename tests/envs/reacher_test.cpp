@@ -1,5 +1,5 @@
-// reacher: observation and reward on constructed states, computed independently from TASKS.md 3.7,
-// and the initial-state distribution.
+// reacher: observation and reward on constructed states, computed independently from
+// docs/tasks.md 3.7, and the initial-state distribution.
 #include <gtest/gtest.h>
 
 #include <cmath>

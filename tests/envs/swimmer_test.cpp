@@ -1,5 +1,5 @@
 // swimmer: observation and reward on constructed states, computed independently from
-// TASKS.md 3.13, and the initial-state distribution.
+// docs/tasks.md 3.13, and the initial-state distribution.
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -1,12 +1,13 @@
-// walker: observation and reward on constructed states, computed independently from TASKS.md 3.2.
+// walker: observation and reward on constructed states, computed independently from
+// docs/tasks.md 3.2.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 
+#include "model_parity.h"
 #include "rfm/envs/registry.h"
 #include "rfm/util/rng.h"
-#include "model_parity.h"
 #include "test_support.h"
 
 namespace rfm {
@@ -87,8 +88,9 @@ TEST(Walker, ObservationIsPlanarOrientationsHeightAndVelocity) {
 
 TEST(Walker, RewardsOnConstructedStates) {
   struct Case { double rootz, pitch, vx; };
-  const Case cases[] = {{0.0, 0.0, 0.0},   {-0.1, 0.2, 0.5},  {-0.3, 1.0, 1.0},  {-0.7, 2.5, 4.0},
-                        {-1.2, -3.0, 9.0}, {0.2, 0.0, -2.0},  {-0.4, -0.6, 8.0}, {-0.1, 3.14159, 0.2}};
+  const Case cases[] = {{0.0, 0.0, 0.0},   {-0.1, 0.2, 0.5},    {-0.3, 1.0, 1.0},
+                        {-0.7, 2.5, 4.0},  {-1.2, -3.0, 9.0},   {0.2, 0.0, -2.0},
+                        {-0.4, -0.6, 8.0}, {-0.1, 3.14159, 0.2}};
   for (const auto& [name, speed] : {std::pair<const char*, double>{"walker-stand", 0.0},
                                     {"walker-walk", 1.0},
                                     {"walker-run", 8.0}}) {

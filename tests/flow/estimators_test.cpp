@@ -1,4 +1,4 @@
-// Posterior-mean estimators (ALGORITHMS.md §2) against closed forms and against the QNE and
+// Posterior-mean estimators (docs/algorithms.md §2) against closed forms and against the QNE and
 // iDEM/DQS targets computed independently on the same draws.
 #include "rfm/flow/estimators.h"
 

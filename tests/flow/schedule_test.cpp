@@ -1,5 +1,5 @@
-// Schedules (ALGORITHMS.md §1): boundary values, derivatives against finite differences, and the
-// round trips between the noise, data, velocity and score parameterisations.
+// Schedules (docs/algorithms.md §1): boundary values, derivatives against finite differences, and
+// the round trips between the noise, data, velocity and score parameterisations.
 #include "rfm/flow/schedule.h"
 
 #include <gtest/gtest.h>

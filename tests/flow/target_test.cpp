@@ -1,4 +1,5 @@
-// Targets (ALGORITHMS.md §2): batched log-density and gradient, the tanh latent against quadrature.
+// Targets (docs/algorithms.md §2): batched log-density and gradient, the tanh
+// latent against quadrature.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 

@@ -109,5 +109,18 @@ TEST_F(ConfigTest, ResolvedTomlReadsBackIdentically) {
   EXPECT_EQ(back.values(), config.values());
 }
 
+TEST_F(ConfigTest, FloatsAreWrittenInTheirShortestRoundTripForm) {
+  Config config = Config::from_preset(dir_, "toy", "cpu");
+  for (const char* value : {"0.0003", "1e-05", "0.1", "123456.789", "2.0000000000000004"}) {
+    config.set(std::string("trainer.learning_rate=") + value);
+    const std::string toml = config.to_toml();
+    EXPECT_NE(toml.find(std::string("learning_rate = ") + value + "\n"), std::string::npos) << toml;
+    std::ofstream(dir_ + "/resolved.toml") << toml;
+    EXPECT_EQ(Config::from_file(dir_ + "/resolved.toml").values(), config.values()) << value;
+  }
+  config.set("trainer.learning_rate=3");
+  EXPECT_NE(config.to_toml().find("learning_rate = 3.0\n"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace rfm::rl

@@ -1,4 +1,4 @@
-// The shipped presets load and carry the published defaults (ALGORITHMS.md §3).
+// The shipped presets load and carry the published defaults (docs/algorithms.md §3).
 #include <gtest/gtest.h>
 
 #include "rfm/rl/config.h"

@@ -22,6 +22,10 @@ CommonUpdateOptions CommonUpdateOptions::from_config(const rl::Config& config) {
   return options;
 }
 
+void clip_gradient_norm(const std::vector<torch::Tensor>& parameters, double max_norm) {
+  if (max_norm > 0) torch::nn::utils::clip_grad_norm_(parameters, max_norm);
+}
+
 CriticLearner::CriticLearner(int64_t observation_size, int64_t action_size,
                              const CommonUpdateOptions& options)
     : options_(options),
@@ -58,7 +62,7 @@ CriticLearner::StepResult CriticLearner::regress(const torch::Tensor& states,
   optimizer_->zero_grad();
   loss.backward();
   if (after_backward) after_backward();
-  torch::nn::utils::clip_grad_norm_(online_->parameters(), options_.grad_norm_clip);
+  clip_gradient_norm(online_->parameters(), options_.grad_norm_clip);
   optimizer_->step();
   return {loss.item<double>(), q.mean().item<double>()};
 }

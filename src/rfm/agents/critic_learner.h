@@ -1,6 +1,6 @@
-// The critic half every agent shares (ALGORITHMS.md §3 step 2, §4): two Q networks and their Polyak
-// targets, one TD regression step toward a target the agent computes (plain or soft backup), and
-// the trainer-level keys that all algorithms read the same way.
+// The critic half every agent shares (docs/algorithms.md §3 step 2, §4): two Q networks and their
+// Polyak targets, one TD regression step toward a target the agent computes (plain or soft backup),
+// and the trainer-level keys that all algorithms read the same way.
 #pragma once
 
 #include <torch/types.h>
@@ -35,10 +35,14 @@ struct CommonUpdateOptions {
   double polyak_tau = 0.005;
   double critic_learning_rate = 1e-3;
   double actor_learning_rate = 3e-4;
-  double grad_norm_clip = 10.0;
+  double grad_norm_clip = 10.0;                 // 0: gradients are not clipped
   c10::Device device = c10::Device(c10::kCPU);  // where networks live and updates run
   static CommonUpdateOptions from_config(const rl::Config& config);
 };
+
+// Rescales the gradients of `parameters` to a global L2 norm of at most max_norm; max_norm 0 leaves
+// them as they are (the baselines' presets: their authors clip only RFM's gradients).
+void clip_gradient_norm(const std::vector<torch::Tensor>& parameters, double max_norm);
 
 class CriticLearner {
  public:

@@ -1,6 +1,5 @@
 #include "rfm/agents/diffusion_agent.h"
 
-#include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adam.h>
 
 #include "rfm/agents/agent_state.h"
@@ -25,7 +24,7 @@ DiffusionAgent::~DiffusionAgent() = default;
 double DiffusionAgent::step_actor(const torch::Tensor& loss) {
   actor_optimizer_->zero_grad();
   loss.backward();
-  torch::nn::utils::clip_grad_norm_(policy_.network()->parameters(), common_.grad_norm_clip);
+  clip_gradient_norm(policy_.network()->parameters(), common_.grad_norm_clip);
   actor_optimizer_->step();
   return loss.item<double>();
 }
@@ -34,7 +33,8 @@ DiffusionAgent::NoisedPoints DiffusionAgent::noise_points(const torch::Tensor& c
                                                           double t_high) {
   const flow::Schedule& schedule = policy_.options().schedule;
   NoisedPoints points;
-  points.times = torch::empty({clean.size(0)}, clean.options()).uniform_(t_low, t_high, generator_);
+  points.times =
+      policy_.draw_training_times(clean.size(0), t_low, t_high, clean.options(), generator_);
   points.noise = torch::randn(clean.sizes(), generator_, clean.options());
   points.noisy = schedule.alpha(points.times).unsqueeze(1) * clean +
                  schedule.beta(points.times).unsqueeze(1) * points.noise;

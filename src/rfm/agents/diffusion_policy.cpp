@@ -27,6 +27,13 @@ DiffusionPrediction parse_diffusion_prediction(const std::string& name) {
   throw Error("unknown diffusion prediction '" + name + "' (valid: noise, score)");
 }
 
+TimeInput parse_time_input(const std::string& name) {
+  if (name == "time") return TimeInput::time;
+  if (name == "level") return TimeInput::level;
+  if (name == "log-snr") return TimeInput::log_snr;
+  throw Error("diffusion.time_input: unknown value '" + name + "' (valid: time, level, log-snr)");
+}
+
 ActionMap parse_action_map(const std::string& name) {
   if (name == "clip") return ActionMap::clip;
   if (name == "tanh") return ActionMap::tanh;
@@ -56,6 +63,12 @@ DiffusionPolicyOptions DiffusionPolicyOptions::from_config(const rl::Config& con
   options.t_min = config.get_double_in("diffusion.t_min", 1e-6, 0.49);
   options.data_clip = config.get_double_in("diffusion.data_clip", 0.0, 1e6);
   options.temperature = config.get_double_in(temperature_key, 1e-6, 1e6);
+  if (config.has("diffusion.time_input"))
+    options.time_input = parse_time_input(config.get_string("diffusion.time_input"));
+  if (config.has("diffusion.clip_every_step"))
+    options.clip_every_step = config.get_bool("diffusion.clip_every_step");
+  if (options.time_input == TimeInput::level && options.sampler != DiffusionSampler::ancestral)
+    throw Error("diffusion.time_input = \"level\" needs diffusion.sampler = \"ancestral\"");
   return options;
 }
 
@@ -64,23 +77,55 @@ DiffusionPolicy::DiffusionPolicy(nn::VelocityNetwork network, DiffusionPolicyOpt
   if (options_.steps < 1) throw Error("diffusion.steps must be at least 1");
   if (!(options_.t_min > 0 && options_.t_min < 0.5))
     throw Error("diffusion.t_min must lie in (0, 0.5)");
-  // The grid from t_min to 1 and its schedule coefficients, computed once.
+  // The grid from t_min (a chain of levels: from level T at t = 0) to 1 and its schedule
+  // coefficients, computed once.
   const auto coefficient = [](const torch::Tensor& value) { return value.item<double>(); };
-  const double dt = (1.0 - options_.t_min) / static_cast<double>(options_.steps);
+  const double start = options_.time_input == TimeInput::level ? 0.0 : options_.t_min;
+  const double dt = (1.0 - start) / static_cast<double>(options_.steps);
   for (int64_t step = 0; step < options_.steps; ++step) {
-    const double t = options_.t_min + static_cast<double>(step) * dt;
+    const double t = start + static_cast<double>(step) * dt;
     const double next_t = step + 1 == options_.steps ? 1.0 : t + dt;
     const torch::Tensor now = torch::full({1}, t, torch::kFloat64);
     const torch::Tensor next = torch::full({1}, next_t, torch::kFloat64);
-    grid_.push_back(
-        {t, coefficient(options_.schedule.alpha(now)), coefficient(options_.schedule.beta(now)),
-         coefficient(options_.schedule.alpha(next)), coefficient(options_.schedule.beta(next))});
+    grid_.push_back({t, coefficient(options_.schedule.alpha(now)),
+                     coefficient(options_.schedule.beta(now)),
+                     coefficient(options_.schedule.alpha(next)),
+                     coefficient(options_.schedule.beta(next)), network_time(t)});
   }
+}
+
+torch::Tensor DiffusionPolicy::network_time(const torch::Tensor& t) const {
+  switch (options_.time_input) {
+    case TimeInput::time:
+      return t;
+    case TimeInput::level:
+      // t_k = 1 − k/T: the level index k − 1, an integer.
+      return torch::round(static_cast<double>(options_.steps) * (1.0 - t)) - 1.0;
+    case TimeInput::log_snr: {
+      const torch::Tensor alpha_bar = options_.schedule.alpha(t).pow(2).clamp(1e-5, 1.0 - 1e-5);
+      return torch::log(alpha_bar) - torch::log1p(-alpha_bar);
+    }
+  }
+  return t;
+}
+
+double DiffusionPolicy::network_time(double t) const {
+  return network_time(torch::full({1}, t, torch::kFloat64)).item<double>();
+}
+
+torch::Tensor DiffusionPolicy::draw_training_times(int64_t rows, double t_low, double t_high,
+                                                   const torch::TensorOptions& options,
+                                                   at::Generator& generator) {
+  if (options_.time_input != TimeInput::level)
+    return torch::empty({rows}, options).uniform_(t_low, t_high, generator);
+  // k uniform on 1..T, t_k = 1 − k/T.
+  const torch::Tensor levels = torch::randint(1, options_.steps + 1, {rows}, generator, options);
+  return 1.0 - levels / static_cast<double>(options_.steps);
 }
 
 torch::Tensor DiffusionPolicy::network_output(const torch::Tensor& states, const torch::Tensor& x_t,
                                               const torch::Tensor& t) {
-  return network_->forward(states, x_t, t,
+  return network_->forward(states, x_t, network_time(t),
                            torch::full({states.size(0)}, options_.temperature, states.options()));
 }
 
@@ -104,14 +149,16 @@ torch::Tensor DiffusionPolicy::sample(const torch::Tensor& states, at::Generator
                                       double noise_scale) {
   torch::NoGradGuard no_grad;
   const int64_t rows = states.size(0), dim = network_->action_size;
-  // §1: at t_min, x_t ≈ β x0 with x0 ~ N(0, I) (the α x1 term is dropped).
-  torch::Tensor x = torch::randn({rows, dim}, generator, states.options()) * grid_.front().beta;
+  // §1: at t_min, x_t ≈ β x0 with x0 ~ N(0, I) (the α x1 term is dropped); a chain of levels
+  // starts from N(0, I) at its last level, as QSM's sampler.
+  const double start_std = options_.time_input == TimeInput::level ? 1.0 : grid_.front().beta;
+  torch::Tensor x = torch::randn({rows, dim}, generator, states.options()) * start_std;
   // s and λ stay fixed along the path: their first-layer terms are computed once.
   auto& network = *network_;
   const torch::Tensor condition = network.condition_features(
       states, torch::full({rows}, options_.temperature, states.options()));
   for (const GridStep& step : grid_) {
-    const torch::Tensor output = network.forward_conditioned(condition, x, step.t);
+    const torch::Tensor output = network.forward_conditioned(condition, x, step.time_input);
     // §1: a score output s gives ε̂ = −β s.
     const torch::Tensor noise_prediction =
         options_.prediction == DiffusionPrediction::noise ? output : -step.beta * output;
@@ -132,6 +179,8 @@ torch::Tensor DiffusionPolicy::sample(const torch::Tensor& states, at::Generator
                                   : std::sqrt(jump_variance);
       x = (ratio * next_beta2 / beta2) * x + (step.next_alpha * jump_variance / beta2) * data +
           noise_scale * step_std * z;
+      // QSM's sampler: the point itself back in the action box after every step.
+      if (options_.clip_every_step) x.clamp_(-1.0, 1.0);
     } else {
       // Euler–Maruyama of the reverse SDE in y = x/α, a VE process with σ̃ = β/α and score
       // −ε̂/σ̃: y' = y + (σ̃² − σ̃'²) ∇log p + sqrt(σ̃² − σ̃'²) z, then x' = α' y'.

@@ -1,7 +1,7 @@
-// A diffusion policy (ALGORITHMS.md §1, §4): the same residual network as the flow policy, read as
-// a noise predictor ε̂ ≈ E[X0 | x_t] or a score predictor, under a VP or VE schedule, sampled from
-// noise to action by ancestral (DDPM) or Euler–Maruyama steps on a uniform time grid. Actions are
-// the final point clipped to [−1, 1] or its tanh.
+// A diffusion policy (docs/algorithms.md §1, §4): the same residual network as the flow policy,
+// read as a noise predictor ε̂ ≈ E[X0 | x_t] or a score predictor, under a VP or VE schedule,
+// sampled from noise to action by ancestral (DDPM) or Euler–Maruyama steps on a uniform time grid.
+// Actions are the final point clipped to [−1, 1] or its tanh.
 #pragma once
 
 #include <torch/types.h>
@@ -25,6 +25,11 @@ enum class DiffusionSampler { ancestral, euler_maruyama };
 enum class AncestralVariance { posterior, forward };
 enum class DiffusionPrediction { noise, score };  // what the network outputs
 enum class ActionMap { clip, tanh };
+// What the network receives as its time input: t itself; the level index k − 1 of a chain of
+// `steps` discrete levels at t_k = 1 − k/T (QSM's sampler: training draws only those levels and
+// sampling starts from N(0, I) at level T); or the log-SNR log(ᾱ/(1 − ᾱ)) with ᾱ = α² clipped to
+// [1e-5, 1 − 1e-5] (MaxEntDP, the authors' QNE).
+enum class TimeInput { time, level, log_snr };
 
 struct DiffusionPolicyOptions {
   flow::Schedule schedule = flow::Schedule::vp_cosine();
@@ -38,10 +43,14 @@ struct DiffusionPolicyOptions {
   // (x − β ε̂)/α multiplies the network's error by 1/α; DDPM clips it to the action box.
   double data_clip = 1.0;
   double temperature = 0.02;  // λ, an input of the network (as for the flow policy)
+  TimeInput time_input = TimeInput::time;
+  bool clip_every_step = false;  // x clipped to [−1, 1] after every reverse step (QSM's sampler)
 
   // diffusion.schedule | steps | sampler | prediction | action_map | t_min | data_clip, with
   // diffusion.ancestral_variance for the ancestral sampler and diffusion.vp_beta_max for the
-  // vp-linear schedule where the preset has them, and `temperature_key`.
+  // vp-linear schedule where the preset has them, diffusion.time_input and
+  // diffusion.clip_every_step where the preset has them (run folders from before they existed
+  // used t and no per-step clip), and `temperature_key`.
   static DiffusionPolicyOptions from_config(const rl::Config& config,
                                             const std::string& temperature_key);
 };
@@ -49,6 +58,14 @@ struct DiffusionPolicyOptions {
 class DiffusionPolicy {
  public:
   DiffusionPolicy(nn::VelocityNetwork network, DiffusionPolicyOptions options);
+
+  // The network's time input for times t [N] (or one t): t, the level index or the log-SNR.
+  torch::Tensor network_time(const torch::Tensor& t) const;
+  double network_time(double t) const;
+  // Training times for `rows` points: uniform on [t_low, t_high], or for the level input uniform
+  // over the chain's levels t_k = 1 − k/T, k = 1..T (the range is then the chain's).
+  torch::Tensor draw_training_times(int64_t rows, double t_low, double t_high,
+                                    const torch::TensorOptions& options, at::Generator& generator);
 
   // The network's output at x_t [N, d], times t [N] for states [N, s], with graph.
   torch::Tensor network_output(const torch::Tensor& states, const torch::Tensor& x_t,
@@ -81,6 +98,7 @@ class DiffusionPolicy {
   // The reverse-step coefficients of one step from t to next_t on the sampling grid.
   struct GridStep {
     double t, alpha, beta, next_alpha, next_beta;
+    double time_input;  // the network's time input at t
   };
 
   nn::VelocityNetwork network_;
@@ -88,11 +106,12 @@ class DiffusionPolicy {
   std::vector<GridStep> grid_;
 };
 
-// vp-cosine | vp-linear | ve; ancestral | euler-maruyama; posterior | forward; noise | score;
-// clip | tanh.
+// vp-cosine | vp-linear | ve; ancestral | euler-maruyama; posterior | forward; noise
+// | score; clip | tanh.
 DiffusionSampler parse_diffusion_sampler(const std::string& name);
 AncestralVariance parse_ancestral_variance(const std::string& name);
 DiffusionPrediction parse_diffusion_prediction(const std::string& name);
+TimeInput parse_time_input(const std::string& name);  // time | level | log-snr
 ActionMap parse_action_map(const std::string& name);
 
 }  // namespace rfm::agents

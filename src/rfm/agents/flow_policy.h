@@ -1,6 +1,6 @@
-// The flow policy of ALGORITHMS.md §3: a velocity network integrated in the tanh latent from t_min
-// to 1 − t_min, P particles per state, and a choice among them by the critic (Boltzmann resampling
-// for exploration and training proposals, arg-max Q for evaluation).
+// The flow policy of docs/algorithms.md §3: a velocity network integrated in the tanh latent from
+// t_min to 1 − t_min, P particles per state, and a choice among them by the critic (Boltzmann
+// resampling for exploration and training proposals, arg-max Q for evaluation).
 #pragma once
 
 #include <torch/types.h>

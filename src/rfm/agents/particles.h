@@ -1,4 +1,4 @@
-// Choosing one of P candidate actions per state by the critic (ALGORITHMS.md §3, §4): with
+// Choosing one of P candidate actions per state by the critic (docs/algorithms.md §3, §4): with
 // probability softmax(Q/λ) for data collection and training proposals, or the arg-max for
 // evaluation (RFM's particles, QNE's best-of-N evaluation).
 #pragma once

@@ -1,5 +1,5 @@
-// QNE, Q-weighted noise estimation (MaxEntDP; ALGORITHMS.md §4): a VP cosine diffusion policy whose
-// noise network is regressed onto the η = 0 member of the estimator family at noised replay
+// QNE, Q-weighted noise estimation (MaxEntDP; docs/algorithms.md §4): a VP cosine diffusion policy
+// whose noise network is regressed onto the η = 0 member of the estimator family at noised replay
 // actions: K candidate clean actions in [−1, 1] on the line through a_t, weights softmax(min Q̄/λ)
 // of the target critics, target μ̂0 = Σ w x0_k. Soft critic backup with log π from the diffusion
 // ELBO; evaluation takes the best of N sampled actions by Q.

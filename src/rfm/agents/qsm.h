@@ -1,6 +1,6 @@
-// QSM, Q-score matching (ALGORITHMS.md §4): a VP diffusion policy whose noise network is regressed
-// onto −M ∇_a Q(s, a_t) at noised replay actions (M = q_grad_scale, ∇ averaged over both critics);
-// TD critic with target-action noise; Gaussian exploration noise on the sampled action.
+// QSM, Q-score matching (docs/algorithms.md §4): a VP diffusion policy whose noise network is
+// regressed onto −M ∇_a Q(s, a_t) at noised replay actions (M = q_grad_scale, ∇ averaged over both
+// critics); TD critic with target-action noise; Gaussian exploration noise on the sampled action.
 #pragma once
 
 #include <memory>

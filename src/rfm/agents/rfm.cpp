@@ -1,6 +1,5 @@
 #include "rfm/agents/rfm.h"
 
-#include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adam.h>
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
@@ -134,9 +133,11 @@ void RfmAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
   statistics[kMeanQ] = critic_step.mean_q;
   statistics[kCriticMs] = milliseconds_since(clock);
 
-  // §3 step 3: t ~ U[0.01, 0.99], ε ~ N(0, I), u_t = t u1 + (1 − t) ε.
+  // §3 step 3: t ~ U[t_min, 1 − t_min] (rfm.t_min, as the ODE's range), ε ~ N(0, I),
+  // u_t = t u1 + (1 − t) ε.
+  const double t_min = options_.policy.t_min;
   const torch::Tensor times =
-      torch::empty({batch_size}, states.options()).uniform_(0.01, 0.99, generator_);
+      torch::empty({batch_size}, states.options()).uniform_(t_min, 1.0 - t_min, generator_);
   const torch::Tensor noise = torch::randn(proposal_latents.sizes(), generator_, states.options());
   const torch::Tensor noisy_latents =
       times.unsqueeze(1) * proposal_latents + (1.0 - times.unsqueeze(1)) * noise;
@@ -150,11 +151,12 @@ void RfmAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
   statistics[kMeanAbsCoefficient] = posterior.coefficients.abs().mean().item<double>();
   statistics[kPosteriorMs] = milliseconds_since(clock);
 
-  // §3 step 4: actor loss mean ‖v_θ(t, u_t, s, λ) − v̂‖².
+  // §3 step 4: actor loss (v_θ(t, u_t, s, λ) − v̂)², the mean over batch and action dimensions as
+  // in the authors' code (a sum over dimensions would scale the gradient against the clip by |A|).
   const torch::Tensor velocity = policy_.network()->forward(
       states, noisy_latents, times,
       torch::full({batch_size}, options_.policy.temperature, states.options()));
-  const torch::Tensor actor_loss = (velocity - velocity_target).pow(2).sum(1).mean();
+  const torch::Tensor actor_loss = (velocity - velocity_target).pow(2).mean();
   critic_.online().zero_grad();
   actor_optimizer_->zero_grad();
   actor_loss.backward();
@@ -162,7 +164,7 @@ void RfmAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
     trace_.actor_step_actor_gradient = gradient_norm(actor_parameters);
     trace_.actor_step_critic_gradient = gradient_norm(critic_parameters);
   }
-  torch::nn::utils::clip_grad_norm_(actor_parameters, options_.common.grad_norm_clip);
+  clip_gradient_norm(actor_parameters, options_.common.grad_norm_clip);
   actor_optimizer_->step();
   statistics[kActorLoss] = actor_loss.item<double>();
 

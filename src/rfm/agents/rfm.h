@@ -1,6 +1,6 @@
-// RFM with a flow policy (ALGORITHMS.md §3): a critic ensemble trained by TD with next actions from
-// the policy, and the velocity network regressed onto the posterior-mean velocity of the Boltzmann
-// policy exp(Q/λ), estimated by importance sampling with Langevin–Stein control variates.
+// RFM with a flow policy (docs/algorithms.md §3): a critic ensemble trained by TD with next actions
+// from the policy, and the velocity network regressed onto the posterior-mean velocity of the
+// Boltzmann policy exp(Q/λ), estimated by importance sampling with Langevin–Stein control variates.
 #pragma once
 
 #include <torch/types.h>

@@ -25,7 +25,7 @@ RfmDiffusionOptions RfmDiffusionOptions::from_config(const rl::Config& config) {
   if (options.policy.action_map != ActionMap::tanh)
     throw Error(
         "diffusion.action_map must be 'tanh' for RFM: its Boltzmann target lives in the "
-        "unbounded latent (ALGORITHMS.md §2, bounded actions)");
+        "unbounded latent (docs/algorithms.md §2, bounded actions)");
   options.estimator = estimator_options_from_config(config);
   options.proposal = proposal_from_config(config);
   options.particles = config.get_int_at_least("rfm.particles", 1);

@@ -1,7 +1,7 @@
-// RFM on diffusion policies (ALGORITHMS.md §4, last item): the RFM update of §3 with a VP or VE
-// diffusion policy in the tanh latent instead of the flow policy. The posterior mean of the noise
-// under the Boltzmann policy exp(Q/λ), from the same estimator family (default: data-side optimal
-// diagonal control variates), is the regression target of the noise (or score) network.
+// RFM on diffusion policies (docs/algorithms.md §4, last item): the RFM update of §3 with a VP or
+// VE diffusion policy in the tanh latent instead of the flow policy. The posterior mean of the
+// noise under the Boltzmann policy exp(Q/λ), from the same estimator family (default: data-side
+// optimal diagonal control variates), is the regression target of the noise (or score) network.
 #pragma once
 
 #include <memory>

@@ -1,6 +1,5 @@
 #include "rfm/agents/sac.h"
 
-#include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adam.h>
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
@@ -160,14 +159,16 @@ void SacAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
     trace_.actor_step_actor_gradient = gradient_norm(actor_parameters_);
     trace_.actor_step_critic_gradient = gradient_norm(critic_parameters_);
   }
-  torch::nn::utils::clip_grad_norm_(actor_parameters_, options_.common.grad_norm_clip);
+  clip_gradient_norm(actor_parameters_, options_.common.grad_norm_clip);
   actor_optimizer_->step();
 
-  // §4 temperature: loss −log α · mean(log π(a|s) + target entropy) with log π fixed, so that α
-  // grows while the policy's entropy is below the target and shrinks while above.
+  // §4 temperature, as the RFM authors' SAC: loss mean(α (−log π(a|s) − target entropy)) with
+  // α = exp(log α) and log π fixed, its gradient taken in log α, so that α grows while the policy's
+  // entropy is below the target and shrinks while above.
   const torch::Tensor log_probs = current.log_probs.detach();
   if (options_.learn_temperature) {
-    const torch::Tensor temperature_loss = -log_temperature_ * (log_probs + target_entropy_).mean();
+    const torch::Tensor temperature_loss =
+        (log_temperature_.exp() * -(log_probs + target_entropy_)).mean();
     temperature_optimizer_->zero_grad();
     temperature_loss.backward();
     if (tracing_) {

@@ -1,6 +1,7 @@
-// Soft actor-critic (ALGORITHMS.md §4; Haarnoja et al. 2018, the version with a learned entropy
-// coefficient): a tanh-Gaussian policy trained to minimise E[α log π(a|s) − min Q(s, a)], the
-// critic ensemble trained on the soft Q backup, and α = exp(log α) tuned toward a target entropy.
+// Soft actor-critic (docs/algorithms.md §4; Haarnoja et al. 2018, the version with a
+// learned entropy coefficient): a tanh-Gaussian policy trained to minimise E[α log π(a|s) −
+// min Q(s, a)], the critic ensemble trained on the soft Q backup, and α = exp(log α) tuned
+// toward a target entropy.
 #pragma once
 
 #include <torch/types.h>

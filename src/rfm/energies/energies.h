@@ -1,5 +1,5 @@
-// Unnormalised densities for sampler benchmarks (ALGORITHMS.md §5, iDEM conventions): GMM-40 with
-// an exact sampler, DW-4 (four particles in 2-D with pairwise double wells), and a 2-D ring of
+// Unnormalised densities for sampler benchmarks (docs/algorithms.md §5, iDEM conventions): GMM-40
+// with an exact sampler, DW-4 (four particles in 2-D with pairwise double wells), and a 2-D ring of
 // Gaussians with an exact sampler.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Acrobot (TASKS.md 3.8): swing the tip of a two-link, elbow-actuated arm up to a target. RK4
+// Acrobot (docs/tasks.md 3.8): swing the tip of a two-link, elbow-actuated arm up to a target. RK4
 // model, 1000 steps of 0.01 s.
 #include <cmath>
 
@@ -28,13 +28,13 @@ class Acrobot : public MujocoTask {
 
  protected:
   void initialize_episode(Rng& rng) override {
-    // TASKS.md 3.8: shoulder then elbow angle U(-pi, pi), zero velocity.
+    // docs/tasks.md 3.8: shoulder then elbow angle U(-pi, pi), zero velocity.
     d()->qpos[shoulder_qpos_] = rng.uniform(-kPi, kPi);
     d()->qpos[elbow_qpos_] = rng.uniform(-kPi, kPi);
   }
 
   void write_observation(double* out) const override {
-    // TASKS.md 3.8: orientations (upper xz, lower xz, upper zz, lower zz), then qvel.
+    // docs/tasks.md 3.8: orientations (upper xz, lower xz, upper zz, lower zz), then qvel.
     const mjtNum* upper = physics_const().xmat(upper_arm_);
     const mjtNum* lower = physics_const().xmat(lower_arm_);
     out[0] = upper[2];
@@ -45,7 +45,7 @@ class Acrobot : public MujocoTask {
   }
 
   double reward() const override {
-    // TASKS.md 3.8: gaussian tolerance of the tip-target distance, 1 within the target radius.
+    // docs/tasks.md 3.8: gaussian tolerance of the tip-target distance, 1 within the target radius.
     const mjtNum* target = d()->site_xpos + 3 * target_;
     const mjtNum* tip = d()->site_xpos + 3 * tip_;
     const double dx = target[0] - tip[0], dy = target[1] - tip[1], dz = target[2] - tip[2];

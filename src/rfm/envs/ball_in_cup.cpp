@@ -1,4 +1,4 @@
-// Ball in cup (TASKS.md 3.11): swing a ball on a string into a cup moved by two slide motors.
+// Ball in cup (docs/tasks.md 3.11): swing a ball on a string into a cup moved by two slide motors.
 // Sparse reward, 1000 steps of 0.02 s.
 #include <cmath>
 
@@ -27,7 +27,7 @@ class BallInCup : public MujocoTask {
 
  protected:
   void initialize_episode(Rng& rng) override {
-    // TASKS.md 3.11: redraw the ball's position until it touches nothing.
+    // docs/tasks.md 3.11: redraw the ball's position until it touches nothing.
     do {
       d()->qpos[m()->jnt_qposadr[ball_x_]] = rng.uniform(-kBallXRange, kBallXRange);
       d()->qpos[m()->jnt_qposadr[ball_z_]] = rng.uniform(kBallZLow, kBallZHigh);
@@ -42,8 +42,8 @@ class BallInCup : public MujocoTask {
   }
 
   double reward() const override {
-    // TASKS.md 3.11: the ball is strictly inside the target box, shrunk by the ball's radius, in
-    // x and in z.
+    // docs/tasks.md 3.11: the ball is strictly inside the target box, shrunk by the ball's
+    // radius, in x and in z.
     const mjtNum* target = d()->site_xpos + 3 * target_;
     const mjtNum* ball = physics_const().xpos(ball_);
     const mjtNum* size = m()->site_size + 3 * target_;

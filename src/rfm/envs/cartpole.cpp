@@ -1,4 +1,5 @@
-// Cartpole (TASKS.md 3.9): swing up or balance a pole on a cart. RK4 model, 1000 steps of 0.01 s.
+// Cartpole (docs/tasks.md 3.9): swing up or balance a pole on a cart. RK4 model,
+// 1000 steps of 0.01 s.
 #include "rfm/envs/domains.h"
 #include "rfm/envs/mujoco_task.h"
 #include "rfm/envs/tolerance.h"

@@ -1,4 +1,5 @@
-// Cheetah (TASKS.md 3.1): run forward with a planar half-cheetah. Euler model, 1000 steps of 0.01 s.
+// Cheetah (docs/tasks.md 3.1): run forward with a planar half-cheetah. Euler model,
+// 1000 steps of 0.01 s.
 #include <limits>
 
 #include "rfm/envs/domains.h"
@@ -24,25 +25,27 @@ class Cheetah : public MujocoTask {
 
  protected:
   void initialize_episode(Rng& rng) override {
-    // TASKS.md 3.1: every limited joint (the six leg hinges) U(range), in joint id order.
+    // docs/tasks.md 3.1: every limited joint (the six leg hinges) U(range), in joint id order.
     for (int j = 0; j < m()->njnt; ++j) {
       if (!m()->jnt_limited[j]) continue;
-      d()->qpos[m()->jnt_qposadr[j]] = rng.uniform(m()->jnt_range[2 * j], m()->jnt_range[2 * j + 1]);
+      d()->qpos[m()->jnt_qposadr[j]] =
+          rng.uniform(m()->jnt_range[2 * j], m()->jnt_range[2 * j + 1]);
     }
-    // TASKS.md 3.1: settle for 200 physics steps with zero control (legacy order), then time 0.
+    // docs/tasks.md 3.1: settle for 200 physics steps with zero control (legacy
+    // order), then time 0.
     advance_physics(kSettleSteps);
     d()->time = 0.0;
   }
 
   void write_observation(double* out) const override {
-    // TASKS.md 3.1: position = qpos without rootx (8), velocity = qvel (9).
+    // docs/tasks.md 3.1: position = qpos without rootx (8), velocity = qvel (9).
     for (int i = 0; i < m()->nq; ++i)
       if (i != rootx_qpos_) *out++ = d()->qpos[i];
     for (int i = 0; i < m()->nv; ++i) *out++ = d()->qvel[i];
   }
 
   double reward() const override {
-    // TASKS.md 3.1: linear ramp of the centre-of-mass forward speed, 1 at 10 m/s and beyond.
+    // docs/tasks.md 3.1: linear ramp of the centre-of-mass forward speed, 1 at 10 m/s and beyond.
     const double speed = physics_const().sensor_data(com_velocity_)[0];
     return tolerance(speed, kRunSpeed, kInf, kRunSpeed, Sigmoid::kLinear, 0.0);
   }

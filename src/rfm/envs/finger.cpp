@@ -1,5 +1,5 @@
-// Finger (TASKS.md 3.6 and 5.2): a planar two-link finger spins a hinged body (spin) or turns its
-// tip into a target (turn_easy, turn_hard). No gravity, 1000 steps of 0.02 s.
+// Finger (docs/tasks.md 3.6 and 5.2): a planar two-link finger spins a hinged body (spin) or turns
+// its tip into a target (turn_easy, turn_hard). No gravity, 1000 steps of 0.02 s.
 #include <cmath>
 
 #include "rfm/envs/domains.h"
@@ -47,7 +47,7 @@ class Finger : public MujocoTask {
   void initialize_episode(Rng& rng) override {
     mjModel* model = physics().model();
     if (turn_) {
-      // TASKS.md 3.6 turn: target on the circle the spinner tip sweeps, at angle U(-pi, pi).
+      // docs/tasks.md 3.6 turn: target on the circle the spinner tip sweeps, at angle U(-pi, pi).
       const double angle = rng.uniform(-kPi, kPi);
       const mjtNum* anchor = d()->xanchor + 3 * hinge_;
       const mjtNum* cap = model->geom_size + 3 * cap1_;
@@ -56,12 +56,12 @@ class Finger : public MujocoTask {
       model->site_pos[3 * target_site_ + 2] = anchor[2] + radius * std::cos(angle);
       model->site_size[3 * target_site_] = target_size_;
     } else {
-      // TASKS.md 3.6 spin: hide target and tip (cosmetic), lower the spinner's damping.
+      // docs/tasks.md 3.6 spin: hide target and tip (cosmetic), lower the spinner's damping.
       model->site_rgba[4 * target_site_ + 3] = 0;
       model->site_rgba[4 * tip_site_ + 3] = 0;
       model->dof_damping[model->jnt_dofadr[hinge_]] = kSpinHingeDamping;
     }
-    // TASKS.md 3.6: collision-free randomisation of all joints, up to 1000 attempts.
+    // docs/tasks.md 3.6: collision-free randomisation of all joints, up to 1000 attempts.
     for (int attempt = 0; attempt < kMaxRandomisationAttempts; ++attempt) {
       randomize_limited_and_rotational_joints(rng);
       physics().forward_without_actuation();

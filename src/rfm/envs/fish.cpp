@@ -1,5 +1,5 @@
-// Fish (TASKS.md 3.12 and 5.1): a fish in a dense fluid swims its mouth into a target (swim) or
-// keeps itself upright (upright). No gravity, 1000 steps of 0.04 s.
+// Fish (docs/tasks.md 3.12 and 5.1): a fish in a dense fluid swims its mouth into a target (swim)
+// or keeps itself upright (upright). No gravity, 1000 steps of 0.04 s.
 #include <cmath>
 
 #include "rfm/envs/domains.h"
@@ -37,22 +37,22 @@ class Fish : public MujocoTask {
   void initialize_episode(Rng& rng) override {
     mjModel* model = physics().model();
     double* qpos = d()->qpos;
-    // TASKS.md 3.12: root orientation from 4 normal draws, normalised; position unchanged.
+    // docs/tasks.md 3.12: root orientation from 4 normal draws, normalised; position unchanged.
     double quat[4];
     for (double& q : quat) q = rng.normal();
     mju_normalize4(quat);
     const int root = model->jnt_qposadr[root_];
     for (int k = 0; k < 4; ++k) qpos[root + 3 + k] = quat[k];
-    // TASKS.md 3.12: each hinge U(-0.2, 0.2), in the listed order.
+    // docs/tasks.md 3.12: each hinge U(-0.2, 0.2), in the listed order.
     for (const int joint : joints_)
       qpos[model->jnt_qposadr[joint]] = rng.uniform(-kJointAngleRange, kJointAngleRange);
     if (swim_) {
-      // TASKS.md 3.12: target position x, y in U(-0.4, 0.4), z in U(0.1, 0.3).
+      // docs/tasks.md 3.12: target position x, y in U(-0.4, 0.4), z in U(0.1, 0.3).
       model->geom_pos[3 * target_ + 0] = rng.uniform(-kTargetXY, kTargetXY);
       model->geom_pos[3 * target_ + 1] = rng.uniform(-kTargetXY, kTargetXY);
       model->geom_pos[3 * target_ + 2] = rng.uniform(kTargetZLow, kTargetZHigh);
     } else {
-      // TASKS.md 5.1: the target is only hidden (cosmetic).
+      // docs/tasks.md 5.1: the target is only hidden (cosmetic).
       model->geom_rgba[4 * target_ + 3] = 0;
     }
   }
@@ -70,10 +70,11 @@ class Fish : public MujocoTask {
 
   double reward() const override {
     if (!swim_) {
-      // TASKS.md 5.1: gaussian tolerance of R_torso.zz around 1 with margin 1.
+      // docs/tasks.md 5.1: gaussian tolerance of R_torso.zz around 1 with margin 1.
       return tolerance(upright(), 1.0, 1.0, 1.0);
     }
-    // TASKS.md 3.12: in_target with radius mouth + target, margin twice that; plus uprightness.
+    // docs/tasks.md 3.12: in_target with radius mouth + target, margin twice
+    // that; plus uprightness.
     double to_target[3];
     mouth_to_target(to_target);
     const double radii = m()->geom_size[3 * mouth_] + m()->geom_size[3 * target_];

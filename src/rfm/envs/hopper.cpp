@@ -1,5 +1,5 @@
-// Hopper (TASKS.md 3.3): stand or hop forward with a planar one-legged robot. Euler model, 1000
-// steps of 0.02 s (4 physics steps of 0.005 s each).
+// Hopper (docs/tasks.md 3.3): stand or hop forward with a planar one-legged robot. Euler model,
+// 1000 steps of 0.02 s (4 physics steps of 0.005 s each).
 #include <cmath>
 #include <limits>
 
@@ -33,12 +33,14 @@ class Hopper : public MujocoTask {
 
  protected:
   void initialize_episode(Rng& rng) override {
-    // TASKS.md 3.3: generic randomiser (leg hinges U(range), rooty U(-pi, pi)); no collision check.
+    // docs/tasks.md 3.3: generic randomiser (leg hinges U(range), rooty U(-pi,
+    // pi)); no collision check.
     randomize_limited_and_rotational_joints(rng);
   }
 
   void write_observation(double* out) const override {
-    // TASKS.md 3.3: position = qpos without rootx (6), velocity = qvel (7), log(1 + touch) (2).
+    // docs/tasks.md 3.3: position = qpos without rootx (6), velocity = qvel
+    // (7), log(1 + touch) (2).
     for (int i = 0; i < m()->nq; ++i)
       if (i != rootx_qpos_) *out++ = d()->qpos[i];
     for (int i = 0; i < m()->nv; ++i) *out++ = d()->qvel[i];
@@ -47,8 +49,8 @@ class Hopper : public MujocoTask {
   }
 
   double reward() const override {
-    // TASKS.md 3.3: standing indicator on the torso-foot centre-of-mass height difference, times
-    // the hop speed ramp (hop) or the small-control term (stand).
+    // docs/tasks.md 3.3: standing indicator on the torso-foot centre-of-mass height difference,
+    // times the hop speed ramp (hop) or the small-control term (stand).
     const double height = d()->xipos[3 * torso_ + 2] - d()->xipos[3 * foot_ + 2];
     const double standing = tolerance(height, kStandHeight, kMaxHeight);
     if (hopping_) {

@@ -1,5 +1,5 @@
-// Humanoid (TASKS.md 3.5): stand, walk or run with a 21-hinge humanoid. Euler model, 1000 steps
-// of 0.025 s (5 physics steps of 0.005 s).
+// Humanoid (docs/tasks.md 3.5): stand, walk or run with a 21-hinge humanoid. Euler model, 1000
+// steps of 0.025 s (5 physics steps of 0.005 s).
 #include <cmath>
 #include <limits>
 #include <string>
@@ -32,7 +32,7 @@ class Humanoid : public MujocoTask {
     const int root = physics().joint("root");
     if (m()->jnt_type[root] != mjJNT_FREE)
       throw Error(name + ": joint 'root' in '" + physics().path() + "' is not a free joint");
-    // TASKS.md 3.5: joint angles are qpos after the free root's 7 coordinates (qpos[7:]).
+    // docs/tasks.md 3.5: joint angles are qpos after the free root's 7 coordinates (qpos[7:]).
     joint_angles_begin_ = m()->jnt_qposadr[root] + 7;
     torso_ = physics().body("torso");
     head_ = physics().body("head");
@@ -43,7 +43,7 @@ class Humanoid : public MujocoTask {
 
  protected:
   void initialize_episode(Rng& rng) override {
-    // TASKS.md 3.5: generic randomiser, then an actuation-free forward, until nothing touches.
+    // docs/tasks.md 3.5: generic randomiser, then an actuation-free forward, until nothing touches.
     for (int attempt = 0;; ++attempt) {
       if (attempt >= kMaxInitialAttempts)
         throw Error(spec().name + ": no contact-free initial pose found in " +
@@ -58,47 +58,47 @@ class Humanoid : public MujocoTask {
     const mjData* data = d();
     const mjtNum* torso_frame = physics_const().xmat(torso_);
     const mjtNum* torso_position = physics_const().xpos(torso_);
-    // TASKS.md 3.5 (1): joint angles.
+    // docs/tasks.md 3.5 (1): joint angles.
     for (int i = joint_angles_begin_; i < m()->nq; ++i) *out++ = data->qpos[i];
-    // TASKS.md 3.5 (2): head height.
+    // docs/tasks.md 3.5 (2): head height.
     *out++ = physics_const().xpos(head_)[2];
-    // TASKS.md 3.5 (3): extremities, R_torso^T (p_limb - p_torso).
+    // docs/tasks.md 3.5 (3): extremities, R_torso^T (p_limb - p_torso).
     for (int body : extremities_) {
       mjtNum offset[3];
       mju_sub3(offset, physics_const().xpos(body), torso_position);
       mju_mulMatTVec(out, torso_frame, offset, 3, 3);
       out += 3;
     }
-    // TASKS.md 3.5 (4): torso vertical, row 2 of R_torso (zx, zy, zz).
+    // docs/tasks.md 3.5 (4): torso vertical, row 2 of R_torso (zx, zy, zz).
     for (int k = 0; k < 3; ++k) *out++ = torso_frame[6 + k];
-    // TASKS.md 3.5 (5): centre-of-mass velocity.
+    // docs/tasks.md 3.5 (5): centre-of-mass velocity.
     const mjtNum* com_velocity = physics_const().sensor_data(com_velocity_);
     for (int k = 0; k < 3; ++k) *out++ = com_velocity[k];
-    // TASKS.md 3.5 (6): all generalised velocities.
+    // docs/tasks.md 3.5 (6): all generalised velocities.
     for (int i = 0; i < m()->nv; ++i) *out++ = data->qvel[i];
   }
 
   double reward() const override {
     constexpr double kInf = std::numeric_limits<double>::infinity();
-    // TASKS.md 3.5: standing (head height) times upright (torso zz).
+    // docs/tasks.md 3.5: standing (head height) times upright (torso zz).
     const double standing =
         tolerance(physics_const().xpos(head_)[2], kStandHeight, kInf, kStandHeight / 4);
     const double upright =
         tolerance(physics_const().xmat(torso_)[8], 0.9, kInf, 1.9, Sigmoid::kLinear, 0.0);
     const double stand_reward = standing * upright;
-    // TASKS.md 3.5: small control, (4 + mean q(u)) / 5.
+    // docs/tasks.md 3.5: small control, (4 + mean q(u)) / 5.
     double control_sum = 0.0;
     for (int i = 0; i < m()->nu; ++i) control_sum += small_control_term(d()->ctrl[i]);
     const double small_control = (4.0 + control_sum / m()->nu) / 5.0;
     const mjtNum* com_velocity = physics_const().sensor_data(com_velocity_);
     if (move_speed_ == 0.0) {
-      // TASKS.md 3.5 stand: dont_move, mean over the horizontal COM velocity components.
+      // docs/tasks.md 3.5 stand: dont_move, mean over the horizontal COM velocity components.
       const double dont_move =
           (tolerance(com_velocity[0], 0.0, 0.0, 2.0) + tolerance(com_velocity[1], 0.0, 0.0, 2.0)) /
           2.0;
       return small_control * stand_reward * dont_move;
     }
-    // TASKS.md 3.5 walk/run: move, from the horizontal COM speed.
+    // docs/tasks.md 3.5 walk/run: move, from the horizontal COM speed.
     const double speed =
         std::sqrt(com_velocity[0] * com_velocity[0] + com_velocity[1] * com_velocity[1]);
     double move = tolerance(speed, move_speed_, kInf, move_speed_, Sigmoid::kLinear, 0.0);

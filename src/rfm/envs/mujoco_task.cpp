@@ -85,7 +85,8 @@ MujocoTask::MujocoTask(const MujocoTaskConfig& config, const std::string& model_
     : physics_(std::make_unique<Physics>(model_dir + "/" + config.model_file)) {
   const mjModel* model = physics_->model();
   const double h = model->opt.timestep;
-  // Substeps per agent step: control timestep / physics timestep must be an integer (TASKS.md 1.1).
+  // Substeps per agent step: control timestep / physics timestep must be an integer
+  // (docs/tasks.md 1.1).
   if (config.control_timestep > 0) {
     const double ratio = config.control_timestep / h;
     substeps_ = static_cast<int>(std::lround(ratio));
@@ -115,7 +116,7 @@ void MujocoTask::advance_physics(int n) {
   mjModel* model = physics_->model();
   mjData* data = physics_->data();
   if (rk4_) {
-    // RK4 models: full steps, then refresh position/velocity-stage quantities (TASKS.md 1.3).
+    // RK4 models: full steps, then refresh position/velocity-stage quantities (docs/tasks.md 1.3).
     for (int i = 0; i < n; ++i) mj_step(model, data);
   } else {
     // Euler: finish the pending step, take n-1 full steps, then compute the next step's first half.
@@ -127,7 +128,7 @@ void MujocoTask::advance_physics(int n) {
 
 void MujocoTask::reset(std::vector<double>& observation) {
   const long warnings_before = 0;
-  // TASKS.md 1.2: reset, actuation-free forward, task initialisation, actuation-free forward.
+  // docs/tasks.md 1.2: reset, actuation-free forward, task initialisation, actuation-free forward.
   mj_resetData(physics_->model(), physics_->data());
   physics_->forward_without_actuation();
   initialize_episode(rng_);
@@ -183,7 +184,7 @@ void MujocoTask::randomize_limited_and_rotational_joints(Rng& rng) {
         break;
       }
       case mjJNT_FREE: {
-        // Non-negative components, as upstream keeps for benchmark continuity (TASKS.md 1.6).
+        // Non-negative components, as upstream keeps for benchmark continuity (docs/tasks.md 1.6).
         double q[4];
         for (double& c : q) c = rng.uniform();
         mju_normalize4(q);

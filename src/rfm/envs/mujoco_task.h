@@ -95,7 +95,7 @@ class MujocoTask : public Env {
   // Subclass constructors call this once their ids are resolved.
   void set_observation_size(int size);
 
-  // The generic joint randomiser of DeepMind Control (TASKS.md 1.6).
+  // The generic joint randomiser of DeepMind Control (docs/tasks.md 1.6).
   void randomize_limited_and_rotational_joints(Rng& rng);
 
   const mjModel* m() const { return physics_->model(); }

@@ -1,5 +1,5 @@
-// Pendulum (TASKS.md 3.10): swing a torque-limited pendulum up and hold it. Euler model, 1000 steps
-// of 0.02 s.
+// Pendulum (docs/tasks.md 3.10): swing a torque-limited pendulum up and hold it. Euler model,
+// 1000 steps of 0.02 s.
 #include <cmath>
 
 #include "rfm/envs/domains.h"
@@ -27,12 +27,12 @@ class Pendulum : public MujocoTask {
 
  protected:
   void initialize_episode(Rng& rng) override {
-    // TASKS.md 3.10: hinge angle U(-pi, pi), zero velocity.
+    // docs/tasks.md 3.10: hinge angle U(-pi, pi), zero velocity.
     d()->qpos[hinge_qpos_] = rng.uniform(-kPi, kPi);
   }
 
   void write_observation(double* out) const override {
-    // TASKS.md 3.10: orientation (zz, xz) of the pole, then the hinge velocity.
+    // docs/tasks.md 3.10: orientation (zz, xz) of the pole, then the hinge velocity.
     const mjtNum* r = physics_const().xmat(pole_);
     out[0] = r[8];
     out[1] = r[2];
@@ -40,7 +40,7 @@ class Pendulum : public MujocoTask {
   }
 
   double reward() const override {
-    // TASKS.md 3.10: 1 within 8 degrees of upright, else 0.
+    // docs/tasks.md 3.10: 1 within 8 degrees of upright, else 0.
     return tolerance(physics_const().xmat(pole_)[8], kCosineBound, 1.0);
   }
 

@@ -1,5 +1,5 @@
-// Point mass (TASKS.md 5.3): drive a planar point mass onto a target at the centre, with a small
-// control penalty. Contacts off, 1000 steps of 0.02 s.
+// Point mass (docs/tasks.md 5.3): drive a planar point mass onto a target at the centre, with a
+// small control penalty. Contacts off, 1000 steps of 0.02 s.
 #include <cmath>
 
 #include "rfm/envs/domains.h"
@@ -22,7 +22,8 @@ class PointMass : public MujocoTask {
 
  protected:
   void initialize_episode(Rng& rng) override {
-    // TASKS.md 5.3: generic joint randomiser over the two limited slides (easy keeps the gains).
+    // docs/tasks.md 5.3: generic joint randomiser over the two limited slides
+    // (easy keeps the gains).
     randomize_limited_and_rotational_joints(rng);
   }
 
@@ -33,7 +34,7 @@ class PointMass : public MujocoTask {
   }
 
   double reward() const override {
-    // TASKS.md 5.3: near the target (gaussian, margin = target radius) times small control.
+    // docs/tasks.md 5.3: near the target (gaussian, margin = target radius) times small control.
     double to_target[3];
     mju_sub3(to_target, d()->geom_xpos + 3 * target_, d()->geom_xpos + 3 * pointmass_);
     const double target_size = m()->geom_size[3 * target_];

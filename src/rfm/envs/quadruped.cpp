@@ -1,4 +1,4 @@
-// Quadruped (TASKS.md 3.4): walk or run forward with a four-legged body on flat ground. Euler
+// Quadruped (docs/tasks.md 3.4): walk or run forward with a four-legged body on flat ground. Euler
 // model, 1000 steps of 0.02 s (4 physics steps of 0.005 s). Position-servo actuators with
 // filtered activations, so the activations are part of the observation.
 #include <cmath>
@@ -31,13 +31,13 @@ class Quadruped : public MujocoTask {
     root_ = physics().joint("root");
     torso_ = physics().body("torso");
     velocimeter_ = physics().sensor("velocimeter");
-    // TASKS.md 3.4: egocentric state uses every hinge, in joint id order.
+    // docs/tasks.md 3.4: egocentric state uses every hinge, in joint id order.
     for (int j = 0; j < m()->njnt; ++j) {
       if (m()->jnt_type[j] != mjJNT_HINGE) continue;
       hinge_qpos_.push_back(m()->jnt_qposadr[j]);
       hinge_dof_.push_back(m()->jnt_dofadr[j]);
     }
-    // TASKS.md 3.4: imu = accelerometer and gyro sensors, force_torque = force and torque
+    // docs/tasks.md 3.4: imu = accelerometer and gyro sensors, force_torque = force and torque
     // sensors, each group in sensor id order.
     for (int s = 0; s < m()->nsensor; ++s) {
       const int type = m()->sensor_type[s];
@@ -54,14 +54,14 @@ class Quadruped : public MujocoTask {
 
  protected:
   void initialize_episode(Rng& rng) override {
-    // TASKS.md 3.4: uniformly random orientation, a normalised vector of four N() draws.
+    // docs/tasks.md 3.4: uniformly random orientation, a normalised vector of four N() draws.
     double orientation[4];
     for (double& c : orientation) c = rng.normal();
     mju_normalize4(orientation);
-    // TASKS.md 3.4: search upward from z = 0 for a height without contacts. Each attempt starts
-    // from a full reset; mj_resetData also clears the warning counters, so a warning raised by an
-    // attempt that is then rejected (e.g. contact buffer full) is ignored, as dm_control ignores
-    // the PhysicsError, and does not reach the warning check at the end of reset.
+    // docs/tasks.md 3.4: search upward from z = 0 for a height without contacts. Each attempt
+    // starts from a full reset; mj_resetData also clears the warning counters, so a warning raised
+    // by an attempt that is then rejected (e.g. contact buffer full) is ignored, as dm_control
+    // ignores the PhysicsError, and does not reach the warning check at the end of reset.
     mjModel* model = physics().model();
     mjData* data = d();
     const int adr = m()->jnt_qposadr[root_];
@@ -84,21 +84,22 @@ class Quadruped : public MujocoTask {
 
   void write_observation(double* out) const override {
     const mjData* data = d();
-    // TASKS.md 3.4 (1): egocentric state = hinge angles, hinge velocities, actuator activations.
+    // docs/tasks.md 3.4 (1): egocentric state = hinge angles, hinge velocities,
+    // actuator activations.
     for (int adr : hinge_qpos_) *out++ = data->qpos[adr];
     for (int adr : hinge_dof_) *out++ = data->qvel[adr];
     for (int i = 0; i < m()->na; ++i) *out++ = data->act[i];
-    // TASKS.md 3.4 (2): torso velocity in the torso frame (velocimeter).
+    // docs/tasks.md 3.4 (2): torso velocity in the torso frame (velocimeter).
     const mjtNum* velocity = physics_const().sensor_data(velocimeter_);
     for (int k = 0; k < 3; ++k) *out++ = velocity[k];
-    // TASKS.md 3.4 (3): torso upright, R_torso.zz.
+    // docs/tasks.md 3.4 (3): torso upright, R_torso.zz.
     *out++ = physics_const().xmat(torso_)[8];
-    // TASKS.md 3.4 (4): imu readings.
+    // docs/tasks.md 3.4 (4): imu readings.
     for (int s : imu_sensors_) {
       const mjtNum* reading = physics_const().sensor_data(s);
       for (int k = 0; k < m()->sensor_dim[s]; ++k) *out++ = reading[k];
     }
-    // TASKS.md 3.4 (5): asinh of the toe force and torque readings.
+    // docs/tasks.md 3.4 (5): asinh of the toe force and torque readings.
     for (int s : force_torque_sensors_) {
       const mjtNum* reading = physics_const().sensor_data(s);
       for (int k = 0; k < m()->sensor_dim[s]; ++k) *out++ = std::asinh(reading[k]);
@@ -107,10 +108,10 @@ class Quadruped : public MujocoTask {
 
   double reward() const override {
     constexpr double kInf = std::numeric_limits<double>::infinity();
-    // TASKS.md 3.4: upright = (1 + R_torso.zz) / 2.
+    // docs/tasks.md 3.4: upright = (1 + R_torso.zz) / 2.
     const double upright =
         tolerance(physics_const().xmat(torso_)[8], 1.0, kInf, 2.0, Sigmoid::kLinear, 0.0);
-    // TASKS.md 3.4: move, from the forward velocity in the torso frame.
+    // docs/tasks.md 3.4: move, from the forward velocity in the torso frame.
     const double forward_velocity = physics_const().sensor_data(velocimeter_)[0];
     const double move =
         tolerance(forward_velocity, desired_speed_, kInf, desired_speed_, Sigmoid::kLinear, 0.5);

@@ -1,4 +1,4 @@
-// Reacher (TASKS.md 3.7): a two-link planar arm puts its fingertip on a target (easy: large
+// Reacher (docs/tasks.md 3.7): a two-link planar arm puts its fingertip on a target (easy: large
 // target, hard: small target). Contacts off, 1000 steps of 0.02 s.
 #include <cmath>
 
@@ -27,7 +27,7 @@ class Reacher : public MujocoTask {
  protected:
   void initialize_episode(Rng& rng) override {
     mjModel* model = physics().model();
-    // TASKS.md 3.7: target radius, generic joint randomiser, then the target's polar position.
+    // docs/tasks.md 3.7: target radius, generic joint randomiser, then the target's polar position.
     model->geom_size[3 * target_] = target_size_;
     randomize_limited_and_rotational_joints(rng);
     const double angle = rng.uniform(0.0, 2.0 * kPi);
@@ -48,7 +48,7 @@ class Reacher : public MujocoTask {
   }
 
   double reward() const override {
-    // TASKS.md 3.7: indicator of planar distance <= target radius + finger radius.
+    // docs/tasks.md 3.7: indicator of planar distance <= target radius + finger radius.
     const mjtNum* target = d()->geom_xpos + 3 * target_;
     const mjtNum* finger = d()->geom_xpos + 3 * finger_;
     const double distance = std::hypot(target[0] - finger[0], target[1] - finger[1]);

@@ -1,4 +1,4 @@
-// Swimmer (TASKS.md 3.13): a six-link planar swimmer in a viscous fluid brings its nose to a
+// Swimmer (docs/tasks.md 3.13): a six-link planar swimmer in a viscous fluid brings its nose to a
 // target. Contacts off, 1000 steps of 0.03 s.
 #include <cmath>
 #include <string>
@@ -41,9 +41,9 @@ class Swimmer : public MujocoTask {
  protected:
   void initialize_episode(Rng& rng) override {
     mjModel* model = physics().model();
-    // TASKS.md 3.13: generic randomiser (rootz and the five hinges).
+    // docs/tasks.md 3.13: generic randomiser (rootz and the five hinges).
     randomize_limited_and_rotational_joints(rng);
-    // TASKS.md 3.13: a close target with probability 0.2, else anywhere in a 4 x 4 box.
+    // docs/tasks.md 3.13: a close target with probability 0.2, else anywhere in a 4 x 4 box.
     const bool close = rng.uniform() < kCloseTargetProbability;
     const double box = close ? kCloseTargetBox : kFarTargetBox;
     const double x = rng.uniform(-box, box);
@@ -73,7 +73,7 @@ class Swimmer : public MujocoTask {
   }
 
   double reward() const override {
-    // TASKS.md 3.13: long-tail tolerance of the planar nose-target distance.
+    // docs/tasks.md 3.13: long-tail tolerance of the planar nose-target distance.
     double to_target[3];
     nose_to_target(to_target);
     const double distance = std::sqrt(to_target[0] * to_target[0] + to_target[1] * to_target[1]);

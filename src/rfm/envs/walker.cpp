@@ -1,5 +1,5 @@
-// Walker (TASKS.md 3.2): stand, walk or run with a planar biped. Euler model, 1000 steps of 0.025 s
-// (10 physics steps of 0.0025 s each).
+// Walker (docs/tasks.md 3.2): stand, walk or run with a planar biped. Euler model, 1000 steps of
+// 0.025 s (10 physics steps of 0.0025 s each).
 #include <limits>
 
 #include "rfm/envs/domains.h"
@@ -17,8 +17,8 @@ constexpr double kRunSpeed = 8.0;     // _RUN_SPEED
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr int kNumBodies = 7;
 // The bodies whose orientations are observed, in body id order.
-constexpr const char* kBodyNames[kNumBodies] = {"torso",     "right_thigh", "right_leg", "right_foot",
-                                                "left_thigh", "left_leg",    "left_foot"};
+constexpr const char* kBodyNames[kNumBodies] = {
+    "torso", "right_thigh", "right_leg", "right_foot", "left_thigh", "left_leg", "left_foot"};
 
 class Walker : public MujocoTask {
  public:
@@ -34,12 +34,12 @@ class Walker : public MujocoTask {
 
  protected:
   void initialize_episode(Rng& rng) override {
-    // TASKS.md 3.2: generic randomiser (leg hinges U(range), rooty U(-pi, pi)); no settling.
+    // docs/tasks.md 3.2: generic randomiser (leg hinges U(range), rooty U(-pi, pi)); no settling.
     randomize_limited_and_rotational_joints(rng);
   }
 
   void write_observation(double* out) const override {
-    // TASKS.md 3.2: orientations (xx, xz) per body, torso height, qvel.
+    // docs/tasks.md 3.2: orientations (xx, xz) per body, torso height, qvel.
     for (int i = 0; i < kNumBodies; ++i) {
       const mjtNum* r = physics_const().xmat(bodies_[i]);
       *out++ = r[0];
@@ -50,7 +50,7 @@ class Walker : public MujocoTask {
   }
 
   double reward() const override {
-    // TASKS.md 3.2: stand = (3 standing + upright) / 4, times the move term for walk and run.
+    // docs/tasks.md 3.2: stand = (3 standing + upright) / 4, times the move term for walk and run.
     const double height = physics_const().xpos(torso_)[2];
     const double standing = tolerance(height, kStandHeight, kInf, kStandHeight / 2);
     const double upright = (1.0 + physics_const().xmat(torso_)[8]) / 2.0;

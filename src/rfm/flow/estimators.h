@@ -1,5 +1,5 @@
-// Posterior-mean estimators (ALGORITHMS.md §2): for B noisy points x_t [B, d] at times t [B], K
-// draws each from a proposal for x0 (default: the source), self-normalised importance weights and
+// Posterior-mean estimators (docs/algorithms.md §2): for B noisy points x_t [B, d] at times t [B],
+// K draws each from a proposal for x0 (default: the source), self-normalised importance weights and
 // Langevin–Stein control variates, on the noise side (μ0) or the data side (μ1). All batched.
 #pragma once
 

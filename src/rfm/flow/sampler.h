@@ -1,6 +1,6 @@
-// Training-free sampling (ALGORITHMS.md §5): integrate the probability-flow ODE dx/dt = v(x, t)
-// from t_start to t_end, with v = α' μ̂1 + β' μ̂0 computed by a posterior-mean estimator at every
-// step.
+// Training-free sampling (docs/algorithms.md §5): integrate the probability-flow ODE dx/dt =
+// v(x, t) from t_start to t_end, with v = α' μ̂1 + β' μ̂0 computed by a posterior-mean
+// estimator at every step.
 #pragma once
 
 #include <torch/types.h>

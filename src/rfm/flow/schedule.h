@@ -1,5 +1,5 @@
 // Interpolation schedules x_t = α_t x1 + β_t x0 (t = 0 noise, t = 1 data) and the conversions
-// between the noise (μ0), data (μ1), velocity and score parameterisations (ALGORITHMS.md §1).
+// between the noise (μ0), data (μ1), velocity and score parameterisations (docs/algorithms.md §1).
 #pragma once
 
 #include <torch/types.h>

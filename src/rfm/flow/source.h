@@ -1,5 +1,5 @@
-// Source distributions p0 for the interpolation x_t = α_t x1 + β_t x0 (ALGORITHMS.md §1): sampling,
-// log-density and score, on points [..., d] (the last dimension is the event dimension).
+// Source distributions p0 for the interpolation x_t = α_t x1 + β_t x0 (docs/algorithms.md §1):
+// sampling, log-density and score, on points [..., d] (the last dimension is the event dimension).
 #pragma once
 
 #include <torch/types.h>

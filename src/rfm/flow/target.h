@@ -1,5 +1,6 @@
-// Target log-densities p1 (up to a constant) with their gradients, evaluated for a batch of B
-// conditions with K points each in one batched forward and backward pass (ALGORITHMS.md §1, §2).
+// Target log-densities p1 (up to a constant) with their gradients, evaluated for a batch of
+// B conditions with K points each in one batched forward and backward pass
+// (docs/algorithms.md §1, §2).
 #pragma once
 
 #include <torch/types.h>

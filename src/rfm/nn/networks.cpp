@@ -4,6 +4,7 @@
 #include <torch/nn/init.h>
 
 #include <cmath>
+#include <utility>
 
 namespace rfm::nn {
 
@@ -27,13 +28,14 @@ void orthogonal_init(torch::nn::Module& module, double gain) {
   }
 }
 
-VelocityNetworkImpl::VelocityNetworkImpl(int64_t state_size_, int64_t action_size_,
-                                         int64_t hidden, int64_t residual_blocks)
+VelocityNetworkImpl::VelocityNetworkImpl(int64_t state_size_, int64_t action_size_, int64_t hidden,
+                                         int64_t residual_blocks)
     : state_size(state_size_), action_size(action_size_) {
   const int64_t input_size = state_size + action_size + 2 * 128;
   input = register_module("input", torch::nn::Linear(input_size, hidden));
   blocks = register_module("blocks", torch::nn::ModuleList());
-  for (int64_t i = 0; i < residual_blocks; ++i) blocks->push_back(torch::nn::Linear(hidden, hidden));
+  for (int64_t i = 0; i < residual_blocks; ++i)
+    blocks->push_back(torch::nn::Linear(hidden, hidden));
   output = register_module("output", torch::nn::Linear(hidden, action_size));
   orthogonal_init(*this, std::sqrt(2.0));
 }
@@ -48,14 +50,20 @@ torch::Tensor VelocityNetworkImpl::forward(const torch::Tensor& state, const tor
   return residual_trunk(h);
 }
 
-torch::Tensor VelocityNetworkImpl::residual_trunk(torch::Tensor h) {
+torch::Tensor residual_gelu_trunk(torch::Tensor h, torch::nn::ModuleList& blocks,
+                                  torch::nn::Linear& output) {
   namespace F = torch::nn::functional;
-  // §3: residual blocks h <- h + GELU(Dense(h)), then Dense(action_dim).
+  // §3: residual blocks h <- h + GELU(Dense(h)), then the output layer.
   for (const auto& block : *blocks) h = h + F::gelu(block->as<torch::nn::Linear>()->forward(h));
   return output->forward(h);
 }
 
-// Column blocks of the first layer's weight [hidden, s + d + 128 + 128]: state, u_t, emb(t), emb(λ).
+torch::Tensor VelocityNetworkImpl::residual_trunk(torch::Tensor h) {
+  return residual_gelu_trunk(std::move(h), blocks, output);
+}
+
+// Column blocks of the first layer's weight [hidden, s + d + 128 + 128]: state,
+// u_t, emb(t), emb(λ).
 torch::Tensor VelocityNetworkImpl::condition_features(const torch::Tensor& state,
                                                       const torch::Tensor& temperature) {
   const auto& weight = input->weight;
@@ -70,9 +78,8 @@ torch::Tensor VelocityNetworkImpl::forward_conditioned(const torch::Tensor& cond
   namespace F = torch::nn::functional;
   const auto& weight = input->weight;
   // emb(t) is one row for all rows of the batch: its contribution is a single [1, hidden] vector.
-  const auto time_row = torch::matmul(
-      sinusoidal_embedding(torch::full({1}, t, u_t.options())),
-      weight.narrow(1, state_size + action_size, 128).t());
+  const auto time_row = torch::matmul(sinusoidal_embedding(torch::full({1}, t, u_t.options())),
+                                      weight.narrow(1, state_size + action_size, 128).t());
   auto h = F::gelu(torch::addmm(condition_features + time_row, u_t,
                                 weight.narrow(1, state_size, action_size).t()));
   return residual_trunk(h);
@@ -94,8 +101,8 @@ CriticEnsembleImpl::CriticEnsembleImpl(int64_t state_size, int64_t action_size, 
       weight[e].copy_(member.t());
     }
     weights.push_back(register_parameter("weight" + std::to_string(layer), weight));
-    biases.push_back(
-        register_parameter("bias" + std::to_string(layer), torch::zeros({members, 1, sizes[layer + 1]})));
+    biases.push_back(register_parameter("bias" + std::to_string(layer),
+                                        torch::zeros({members, 1, sizes[layer + 1]})));
   }
 }
 
@@ -121,20 +128,20 @@ void CriticEnsembleImpl::polyak_update_from(const CriticEnsembleImpl& source, do
 }
 
 GaussianPolicyNetworkImpl::GaussianPolicyNetworkImpl(int64_t state_size, int64_t action_size,
-                                                     int64_t hidden, int64_t hidden_layer_count) {
-  hidden_layers = register_module("hidden_layers", torch::nn::ModuleList());
-  for (int64_t layer = 0; layer < hidden_layer_count; ++layer)
-    hidden_layers->push_back(torch::nn::Linear(layer == 0 ? state_size : hidden, hidden));
+                                                     int64_t hidden, int64_t residual_blocks) {
+  input = register_module("input", torch::nn::Linear(state_size, hidden));
+  blocks = register_module("blocks", torch::nn::ModuleList());
+  for (int64_t i = 0; i < residual_blocks; ++i)
+    blocks->push_back(torch::nn::Linear(hidden, hidden));
   output = register_module("output", torch::nn::Linear(hidden, 2 * action_size));
   orthogonal_init(*this, std::sqrt(2.0));
 }
 
 std::pair<torch::Tensor, torch::Tensor> GaussianPolicyNetworkImpl::forward(
     const torch::Tensor& state) {
-  torch::Tensor h = state;
-  for (const auto& layer : *hidden_layers)
-    h = torch::relu(layer->as<torch::nn::Linear>()->forward(h));
-  const auto mean_and_log_std = output->forward(h).chunk(2, 1);
+  // §4 (the authors' SAC): Dense -> GELU -> residual blocks -> Dense(2d) = [mean, log std].
+  const torch::Tensor h = torch::nn::functional::gelu(input->forward(state));
+  const auto mean_and_log_std = residual_gelu_trunk(h, blocks, output).chunk(2, 1);
   return {mean_and_log_std[0], mean_and_log_std[1]};
 }
 

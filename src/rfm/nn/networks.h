@@ -1,12 +1,12 @@
-// Networks shared by the agents (ALGORITHMS.md §3–§4): sinusoidal embeddings, the residual GELU
-// velocity network of the flow policy, an ensemble of Q networks evaluated as one batched module,
-// and SAC's Gaussian policy network. All use orthogonal initialisation with gain sqrt(2) and zero
-// biases.
+// Networks shared by the agents (docs/algorithms.md §3–§4): sinusoidal embeddings, the residual
+// GELU velocity network of the flow policy, an ensemble of Q networks evaluated as one batched
+// module, and SAC's Gaussian policy network on the same residual trunk. All use orthogonal
+// initialisation with gain sqrt(2) and zero biases.
 #pragma once
 
 #include <torch/nn/module.h>
-#include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/linear.h>
 
 #include <utility>
 
@@ -18,6 +18,10 @@ torch::Tensor sinusoidal_embedding(const torch::Tensor& x, int64_t half_size = 6
 
 // Orthogonal weights (gain), zero biases, for every Linear below `module`.
 void orthogonal_init(torch::nn::Module& module, double gain);
+
+// §3's trunk after the first GELU: h <- h + GELU(Dense(h)) for each block, then `output`.
+torch::Tensor residual_gelu_trunk(torch::Tensor h, torch::nn::ModuleList& blocks,
+                                  torch::nn::Linear& output);
 
 struct VelocityNetworkImpl : torch::nn::Module {
   // input concat(s, u_t, emb(t), emb(λ)) -> Dense(hidden) -> GELU -> residual blocks -> Dense(d).
@@ -61,16 +65,18 @@ struct CriticEnsembleImpl : torch::nn::Module {
 };
 TORCH_MODULE(CriticEnsemble);
 
-// SAC's actor (§4): an MLP on the state with the critic's shape (ReLU hidden layers) whose output
-// layer gives a Gaussian's mean and log standard deviation per action dimension. The tanh squashing
-// and the clamp of the log standard deviation belong to the agent.
+// SAC's actor (§4), as the RFM authors ran it: the flow policy's residual GELU trunk on the state
+// alone (Dense(hidden) -> GELU -> residual blocks -> Dense), whose output gives a Gaussian's mean
+// and log standard deviation per action dimension. The tanh squashing and the clamp of the log
+// standard deviation belong to the agent.
 struct GaussianPolicyNetworkImpl : torch::nn::Module {
   GaussianPolicyNetworkImpl(int64_t state_size, int64_t action_size, int64_t hidden = 256,
-                            int64_t hidden_layer_count = 2);
+                            int64_t residual_blocks = 2);
   // state [N, s]; returns (mean [N, d], log standard deviation [N, d]).
   std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& state);
 
-  torch::nn::ModuleList hidden_layers;
+  torch::nn::Linear input{nullptr};
+  torch::nn::ModuleList blocks;
   torch::nn::Linear output{nullptr};  // [mean, log std]: 2d outputs
 };
 TORCH_MODULE(GaussianPolicyNetwork);

@@ -20,7 +20,7 @@ namespace rfm::rl {
 class Config;
 
 // A column of train.csv. Wall-clock columns differ between otherwise identical runs; every other
-// column is a deterministic function of the seed (DESIGN.md conventions).
+// column is a deterministic function of the seed (docs/design.md conventions).
 struct StatisticInfo {
   std::string name;
   bool wall_clock = false;
@@ -40,8 +40,9 @@ class Agent {
   virtual void update(const TransitionBatch& batch, std::vector<double>& statistics) = 0;
   virtual const std::vector<StatisticInfo>& statistics() const = 0;
 
-  // Everything needed to continue training bit-for-bit: parameters, optimiser moments and step
-  // counts, target networks, the random stream of its updates. load throws rfm::Error on a mismatch.
+  // Everything needed to continue training bit-for-bit: parameters, optimiser moments and
+  // step counts, target networks, the random stream of its updates. load throws
+  // rfm::Error on a mismatch.
   virtual void save(std::ostream& out) = 0;
   virtual void load(std::istream& in) = 0;
 };

@@ -1,5 +1,6 @@
 #include "rfm/rl/config.h"
 
+#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -213,11 +214,12 @@ std::string Config::to_toml() const {
       case 0: out << (std::get<bool>(value) ? "true" : "false"); break;
       case 1: out << std::get<std::int64_t>(value); break;
       case 2: {
-        // Full precision, and a decimal point so that the value reads back as a float.
-        std::ostringstream number;
-        number.precision(17);
-        number << std::get<double>(value);
-        std::string text = number.str();
+        // The shortest text that reads back to the same double (0.0003, not
+        // 0.00029999999999999997), and a decimal point so that the value reads back as a float.
+        char number[64];
+        const auto written = std::to_chars(number, number + sizeof number, std::get<double>(value),
+                                           std::chars_format::general);
+        std::string text(number, written.ptr);
         if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
         out << text;
         break;
@@ -244,6 +246,12 @@ std::string Config::to_toml() const {
     write_value(value);
   }
   return out.str();
+}
+
+std::string value_text(const ConfigValue& value) {
+  std::ostringstream text;
+  std::visit([&text](const auto& held) { text << std::boolalpha << held; }, value);
+  return text.str();
 }
 
 }  // namespace rfm::rl

@@ -51,4 +51,7 @@ class Config {
   std::map<std::string, ConfigValue> values_;  // dotted keys: "trainer.batch_size"
 };
 
+// A value as a user reads it in a message or a table: true, 128, 0.0003, "optimal-diag".
+std::string value_text(const ConfigValue& value);
+
 }  // namespace rfm::rl

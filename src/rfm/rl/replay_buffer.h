@@ -1,5 +1,6 @@
-// Uniform replay buffer over transitions (s, a, r, s', terminal, truncated). Terminal and
-// truncation are stored separately: only a terminal stops bootstrapping (DESIGN.md conventions).
+// Uniform replay buffer over transitions (s, a, r, s', terminal, truncated). Terminal
+// and truncation are stored separately: only a terminal stops bootstrapping
+// (docs/design.md conventions).
 #pragma once
 
 #include <torch/types.h>

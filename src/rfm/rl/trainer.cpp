@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -20,9 +21,12 @@
 #include "rfm/envs/registry.h"
 #include "rfm/flow/source.h"
 #include "rfm/rl/device.h"
+#include "rfm/rl/provenance.h"
 #include "rfm/rl/replay_buffer.h"
 #include "rfm/util/error.h"
+#include "rfm/util/files.h"
 #include "rfm/util/format.h"
+#include "rfm/util/interrupt.h"
 #include "rfm/util/rng.h"
 
 namespace rfm::rl {
@@ -31,8 +35,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr char kCheckpointMagic[8] = {'R', 'F', 'M', 'C', 'K', 'P', '0', '1'};
-constexpr char kCheckpointEnd[8] = {'R', 'F', 'M', 'E', 'N', 'D', '0', '1'};
+// A checkpoint file: the magic, length-prefixed blobs, the end marker, then a 64-bit FNV-1a
+// checksum of every byte before it. Format 01 (before the checksum) is recognised only to say so.
+constexpr char kCheckpointMagic[8] = {'R', 'F', 'M', 'C', 'K', 'P', '0', '2'};
+constexpr char kCheckpointMagicWithoutChecksum[8] = {'R', 'F', 'M', 'C', 'K', 'P', '0', '1'};
+constexpr char kCheckpointEnd[8] = {'R', 'F', 'M', 'E', 'N', 'D', '0', '2'};
+constexpr std::size_t kCheckpointTrailer = 16;  // the end marker and the checksum
 constexpr const char* kCheckpointFile = "checkpoint/state.bin";
 
 // Distinct, fixed seed streams derived from the run seed (splitmix64 of seed and a salt).
@@ -125,16 +133,36 @@ void restore_generator(at::Generator& generator, const std::string& bytes) {
   }
 }
 
-// Writes `text` to path through a temporary file and a rename, so a reader never sees half a file.
-void write_atomically(const fs::path& path, const std::string& text) {
-  const fs::path temporary = path.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.flush();
-    if (!out) throw Error("cannot write '" + temporary.string() + "'");
+// 64-bit FNV-1a: any one changed byte changes it (each step is a bijection of the state).
+std::uint64_t checksum_of(const char* data, std::size_t size) {
+  std::uint64_t hash = 0xcbf29ce484222325ull;
+  for (std::size_t i = 0; i < size; ++i) {
+    hash ^= static_cast<unsigned char>(data[i]);
+    hash *= 0x100000001b3ull;
   }
-  fs::rename(temporary, path);
+  return hash;
+}
+
+// The checks every reader of a checkpoint makes first, cheapest first, each refusal one line naming
+// the file and what is wrong with it.
+void check_checkpoint_frame(const std::string& data, const std::string& where) {
+  if (data.size() >= 8 && data.compare(0, 8, kCheckpointMagicWithoutChecksum, 8) == 0)
+    throw Error("checkpoint '" + where +
+                "' was written by an older rfm (format 01, without a checksum); continue that run "
+                "with the rfm build that started it");
+  if (data.size() < 8 + kCheckpointTrailer || data.compare(0, 8, kCheckpointMagic, 8) != 0)
+    throw Error("'" + where + "' is not an rfm checkpoint");
+  const std::size_t end = data.size() - kCheckpointTrailer;
+  std::uint64_t stored = 0;
+  std::memcpy(&stored, data.data() + end + 8, sizeof stored);
+  if (data.compare(end, 8, kCheckpointEnd, 8) != 0)
+    throw Error("checkpoint '" + where + "' is truncated or damaged (no end marker)");
+  if (checksum_of(data.data(), end + 8) != stored)
+    throw Error("checkpoint '" + where + "' is damaged (its checksum does not match its contents)");
+}
+
+void write_atomically(const fs::path& path, const std::string& text) {
+  write_file_atomically(path.string(), text);
 }
 
 std::string read_whole_file(const fs::path& path) {
@@ -272,11 +300,10 @@ class Session {
         spec_(env_->spec()),
         replay_(settings_.replay_size, spec_.observation_size, spec_.action_size),
         replay_rng_(derived_seed(identity_.seed, kReplay, 0)),
-        acting_generator_(
-            flow::make_generator(derived_seed(identity_.seed, kActing, 0), device_)) {
+        acting_generator_(flow::make_generator(derived_seed(identity_.seed, kActing, 0), device_)) {
     agent_ = factory(config, spec_, derived_seed(identity_.seed, kAgent, 0));
-    evaluator_ = std::make_unique<Evaluator>(identity_, settings_.eval_episodes, hooks.model_dir,
-                                             device_);
+    evaluator_ =
+        std::make_unique<Evaluator>(identity_, settings_.eval_episodes, hooks.model_dir, device_);
     statistic_sums_.assign(agent_->statistics().size(), 0.0);
   }
 
@@ -287,10 +314,7 @@ class Session {
   void restore(const fs::path& path) {
     const std::string data = read_whole_file(path);
     const std::string where = path.string();
-    if (data.size() < 16 || data.compare(0, 8, kCheckpointMagic, 8) != 0)
-      throw Error("'" + where + "' is not an rfm checkpoint");
-    if (data.compare(data.size() - 8, 8, kCheckpointEnd, 8) != 0)
-      throw Error("checkpoint '" + where + "' is truncated");
+    check_checkpoint_frame(data, where);
     Reader reader(data, where);
     reader.get<std::uint64_t>();  // magic
     std::istringstream header(reader.get_blob());
@@ -323,6 +347,7 @@ class Session {
     const auto actions_in_episode = reader.get<std::uint64_t>();
     episode_actions_.resize(actions_in_episode * spec_.action_size);
     for (double& value : episode_actions_) value = reader.get<double>();
+    last_checkpoint_step_ = step_;
     env_->reset(derived_seed(identity_.seed, kTrainingEpisode, episodes_), observation_);
     std::vector<double> action;
     for (std::uint64_t i = 0; i < actions_in_episode; ++i) {
@@ -405,6 +430,17 @@ class Session {
       if (step_ % settings_.eval_every == 0 || step_ == settings_.total_steps) evaluate(eval_csv);
       if (step_ % settings_.checkpoint_every == 0 || step_ == settings_.total_steps)
         write_checkpoint();
+
+      // A stop request (SIGINT, SIGTERM) ends the run here, after a complete step, with a
+      // checkpoint of this step: the resumed run continues exactly as if never stopped.
+      if (const int signal = stop_signal(); signal != 0 && step_ < settings_.total_steps) {
+        if (last_checkpoint_step_ != step_) write_checkpoint();
+        const std::string message =
+            "stopped by " + std::string(sigabbrev(signal)) + " at step " + std::to_string(step_) +
+            " with a checkpoint; continue with 'rfm train --resume " + run_dir_.string() + "'";
+        if (log_) log_ << message << std::endl;
+        throw Interrupted(signal, message);
+      }
     }
     say("done: " + std::to_string(step_) + " steps in " + format_duration(seconds_since(started)) +
         ", last evaluation return " + format_number(last_evaluation_.return_mean));
@@ -443,6 +479,16 @@ class Session {
     return file;
   }
 
+  // A CSV row that did not reach the file (a full disk) stops the run: its checkpoint and the rows
+  // before it stay, and a resume drops any part of the row.
+  void check_written(const std::ofstream& csv, const std::string& name) {
+    if (csv) return;
+    const std::string message = "cannot append to '" + (run_dir_ / name).string() + "' at step " +
+                                std::to_string(step_) + " (" + describe_errno(errno) + ")";
+    if (log_) log_ << "error: " << message << std::endl;
+    throw Error(message);
+  }
+
   void check_finite(const std::vector<double>& statistics) const {
     const auto& infos = agent_->statistics();
     for (std::size_t i = 0; i < statistics.size(); ++i)
@@ -463,19 +509,19 @@ class Session {
       row += "," + format_number(statistic_updates_ > 0 ? sum / statistic_updates_ : 0.0);
     row += "," + format_number(steps_per_second) + "," + format_number(seconds_since(started));
     csv << row << "\n" << std::flush;
+    check_written(csv, "train.csv");
     std::fill(statistic_sums_.begin(), statistic_sums_.end(), 0.0);
     statistic_updates_ = 0;
     interval_start_step_ = step_;
     // Progress line: steps, speed, ETA, last evaluation. The ETA is the last interval's rate
     // carried to the end, so during warm-up (random actions, no updates, far faster than learning
     // steps) the line says where warm-up ends instead.
-    std::string line = "step " + std::to_string(step_) + "/" +
-                       std::to_string(settings_.total_steps) + "  " +
-                       format_number(std::round(steps_per_second * 10) / 10) + " steps/s  " +
-                       (step_ <= settings_.warmup_steps
-                            ? "warm-up until step " + std::to_string(settings_.warmup_steps)
-                            : "ETA " + format_duration((settings_.total_steps - step_) /
-                                                       steps_per_second));
+    std::string line =
+        "step " + std::to_string(step_) + "/" + std::to_string(settings_.total_steps) + "  " +
+        format_number(std::round(steps_per_second * 10) / 10) + " steps/s  " +
+        (step_ <= settings_.warmup_steps
+             ? "warm-up until step " + std::to_string(settings_.warmup_steps)
+             : "ETA " + format_duration((settings_.total_steps - step_) / steps_per_second));
     if (last_evaluation_.episodes > 0)
       line += "  eval " + format_number(std::round(last_evaluation_.return_mean * 10) / 10) +
               " (step " + std::to_string(last_evaluation_.step) + ")";
@@ -491,6 +537,7 @@ class Session {
         << format_number(last_evaluation_.return_max) << ","
         << format_number(seconds_since(started)) << "\n"
         << std::flush;
+    check_written(csv, "eval.csv");
     say("evaluation at step " + std::to_string(step_) + ": return " +
         format_number(last_evaluation_.return_mean) + " ± " +
         format_number(last_evaluation_.return_std) + " over " +
@@ -519,8 +566,26 @@ class Session {
     put<std::uint64_t>(data, episode_actions_.size() / spec_.action_size);
     for (double value : episode_actions_) put(data, value);
     data.append(kCheckpointEnd, 8);
-    fs::create_directories(run_dir_ / "checkpoint");
-    write_atomically(run_dir_ / kCheckpointFile, data);
+    put<std::uint64_t>(data, checksum_of(data.data(), data.size()));
+    try {
+      fs::create_directories(run_dir_ / "checkpoint");
+      write_atomically(run_dir_ / kCheckpointFile, data);
+    } catch (const std::exception& error) {
+      const std::string kept =
+          last_checkpoint_step_ >= 0
+              ? "the run keeps its checkpoint at step " + std::to_string(last_checkpoint_step_)
+              : "the run has no checkpoint yet";
+      const std::string message = "checkpoint at step " + std::to_string(step_) + " not written (" +
+                                  error.what() + "); " + kept;
+      if (log_) log_ << "error: " << message << std::endl;
+      throw Error(message);
+    }
+    last_checkpoint_step_ = step_;
+  }
+
+  // "SIGINT" for SIGINT: the name a user typed Ctrl-C or kill for.
+  static const char* sigabbrev(int signal) {
+    return signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "a signal";
   }
 
   // Doubles as text that reads back bit-exactly.
@@ -550,6 +615,7 @@ class Session {
   double episode_return_ = 0, last_episode_return_ = 0;
   std::vector<double> statistic_sums_;  // since the last train.csv row
   std::int64_t statistic_updates_ = 0, interval_start_step_ = 0;
+  std::int64_t last_checkpoint_step_ = -1;  // of this process's or the restored checkpoint
   std::chrono::steady_clock::time_point interval_clock_;
   EvaluationResult last_evaluation_;
 };
@@ -580,23 +646,68 @@ void check_trainer_settings(const Config& config) {
 
 Config read_run_config(const std::string& run_dir) {
   const fs::path path = fs::path(run_dir) / "config.toml";
+  if (fs::exists(run_dir) && !fs::is_directory(run_dir))
+    throw Error("'" + run_dir + "' is a file, not a run folder");
   if (!fs::is_directory(run_dir)) throw Error("run folder '" + run_dir + "' does not exist");
   if (!fs::exists(path)) throw Error("'" + run_dir + "' is not a run folder (no config.toml)");
   return Config::from_file(path.string());
 }
 
-void train_new_run(const Config& config, const std::string& run_dir, const AgentFactory& factory,
-                   const TrainerHooks& hooks) {
-  if (fs::exists(fs::path(run_dir) / "config.toml"))
-    throw Error("'" + run_dir + "' already holds a run; continue it with 'rfm train --resume " +
-                run_dir + "' or choose another --out");
-  // Build everything (task, agent, buffers) before the folder is created, so that bad settings
-  // leave nothing behind.
+namespace {
+
+// What a user is told to do with a run folder that is in the way: --resume when it has a
+// checkpoint, --restart when it stopped before its first one.
+std::string how_to_continue(const std::string& run_dir) {
+  const std::int64_t step = checkpoint_step(run_dir);
+  if (step >= 0)
+    return "it has a checkpoint at step " + std::to_string(step) +
+           "; continue it with 'rfm train " + "--resume " + run_dir + "'";
+  return "it stopped before its first checkpoint; start it again with 'rfm train --restart " +
+         run_dir + "'";
+}
+
+// A fresh run in run_dir: everything (task, agent, buffers) is built before a file is written, so
+// bad settings leave nothing behind.
+void start_run(const Config& config, const std::string& run_dir, const AgentFactory& factory,
+               const TrainerHooks& hooks) {
   Session session(config, run_dir, factory, hooks);
+  Config recorded = config;
+  add_provenance(recorded);
   fs::create_directories(run_dir);
-  write_atomically(fs::path(run_dir) / "config.toml", config.to_toml());
+  write_atomically(fs::path(run_dir) / "config.toml", recorded.to_toml());
   session.start();
   session.run();
+}
+
+}  // namespace
+
+void train_new_run(const Config& config, const std::string& run_dir, const AgentFactory& factory,
+                   const TrainerHooks& hooks) {
+  if (run_dir.empty()) throw Error("--out is empty; give a folder for the run");
+  if (fs::exists(fs::path(run_dir) / "config.toml"))
+    throw Error("'" + run_dir + "' already holds a run: " + how_to_continue(run_dir) +
+                ", or choose another --out");
+  if (fs::exists(run_dir) && !fs::is_directory(run_dir))
+    throw Error("--out '" + run_dir + "' is a file, not a folder");
+  if (fs::is_directory(run_dir) && !fs::is_empty(run_dir))
+    throw Error("--out '" + run_dir +
+                "' is a folder that holds other files and no run; choose a new or empty folder");
+  start_run(config, run_dir, factory, hooks);
+}
+
+void restart_run(const std::string& run_dir, const AgentFactory& factory,
+                 const TrainerHooks& hooks) {
+  const Config config = read_run_config(run_dir);
+  const std::int64_t step = checkpoint_step(run_dir);
+  if (step >= 0)
+    throw Error("run '" + run_dir + "' has a checkpoint at step " + std::to_string(step) +
+                "; continue it with 'rfm train --resume " + run_dir +
+                "' (--restart only starts again a run that has none)");
+  // Checked by building the session first; then only the files a run writes are removed.
+  { Session check(config, run_dir, factory, hooks); }
+  for (const char* name : {"train.csv", "eval.csv", "log.txt", "checkpoint"})
+    fs::remove_all(fs::path(run_dir) / name);
+  start_run(config, run_dir, factory, hooks);
 }
 
 void resume_run(const std::string& run_dir, std::int64_t total_steps, const AgentFactory& factory,
@@ -604,8 +715,10 @@ void resume_run(const std::string& run_dir, std::int64_t total_steps, const Agen
   Config config = read_run_config(run_dir);
   const fs::path checkpoint = checkpoint_path(run_dir);
   if (!fs::exists(checkpoint))
-    throw Error("run '" + run_dir + "' has no checkpoint to resume from (" + checkpoint.string() +
-                ")");
+    throw Error("run '" + run_dir +
+                "' has no checkpoint to resume from (it stopped before its first one); start it "
+                "again with 'rfm train --restart " +
+                run_dir + "'");
   if (total_steps > 0) config.set("trainer.total_steps=" + std::to_string(total_steps));
   Session session(config, run_dir, factory, hooks);
   session.restore(checkpoint);
@@ -627,22 +740,12 @@ void resume_run(const std::string& run_dir, std::int64_t total_steps, const Agen
 std::int64_t checkpoint_step(const std::string& run_dir) {
   const fs::path path = checkpoint_path(run_dir);
   if (!fs::exists(path)) return -1;
-  // The magic, the header blob's size and its leading fields, then the end marker: a complete
-  // file is all that a rename can have left.
-  std::ifstream in(path, std::ios::binary);
-  char magic[8], end[8];
-  std::uint64_t header_size = 0;
-  in.read(magic, sizeof magic);
-  in.read(reinterpret_cast<char*>(&header_size), sizeof header_size);
-  if (!in || std::memcmp(magic, kCheckpointMagic, 8) != 0)
-    throw Error("'" + path.string() + "' is not an rfm checkpoint");
-  std::string header(std::min<std::uint64_t>(header_size, 4096), '\0');
-  in.read(header.data(), static_cast<std::streamsize>(header.size()));
-  in.seekg(-8, std::ios::end);
-  in.read(end, sizeof end);
-  if (!in || std::memcmp(end, kCheckpointEnd, 8) != 0)
-    throw Error("checkpoint '" + path.string() + "' is truncated");
-  std::istringstream fields(header);
+  // The whole file is checked (marker and checksum), then the header's leading fields are read.
+  const std::string data = read_whole_file(path);
+  check_checkpoint_frame(data, path.string());
+  Reader reader(data, path.string());
+  reader.get<std::uint64_t>();  // magic
+  std::istringstream fields(reader.get_blob());
   std::string algorithm, task;
   std::uint64_t seed = 0;
   int observation_size = 0, action_size = 0;

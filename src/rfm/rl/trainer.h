@@ -1,4 +1,4 @@
-// The online training loop and its run folder (DESIGN.md): uniform random warm-up, then acting
+// The online training loop and its run folder (docs/design.md): uniform random warm-up, then acting
 // with the agent and `updates_per_step` updates per environment step; evaluation every N steps over
 // M episodes in environments of its own with a fixed seed schedule; train.csv, eval.csv, log.txt,
 // and an atomic checkpoint that holds everything needed to continue bit-for-bit.
@@ -33,9 +33,16 @@ RunIdentity run_identity(const Config& config);
 // rfm::Error naming the first bad key.
 void check_trainer_settings(const Config& config);
 
-// Creates run_dir (which must not already hold a run) and trains from step 0.
+// Creates run_dir (which must be new or an empty folder) and trains from step 0. A stop request
+// (rfm::stop_signal, from SIGINT or SIGTERM) ends training after the current step with a checkpoint
+// and throws rfm::Interrupted; so do resume_run and restart_run.
 void train_new_run(const Config& config, const std::string& run_dir, const AgentFactory& factory,
                    const TrainerHooks& hooks);
+
+// Starts the run in run_dir again from step 0 with its config.toml, when it stopped before its
+// first checkpoint (its CSVs and log are discarded); refused when it has a checkpoint.
+void restart_run(const std::string& run_dir, const AgentFactory& factory,
+                 const TrainerHooks& hooks);
 
 // Continues the run in run_dir from its checkpoint; total_steps > 0 sets a new total.
 void resume_run(const std::string& run_dir, std::int64_t total_steps, const AgentFactory& factory,

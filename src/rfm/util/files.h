@@ -1,13 +1,22 @@
-// Whole-file reading and outputs that appear all at once or not at all, for the commands that
-// write result files (rfm plot, rfm report).
+// Whole-file reading and outputs that appear all at once or not at all: result files (rfm plot,
+// rfm report) and a run folder's files (config.toml, the CSVs rewritten on resume, checkpoints).
+// Outputs are written to a temporary file, fsync'ed, renamed into place and the folder fsync'ed, so
+// after a crash or power loss a reader sees the old file or the new one, never part of one.
 #pragma once
 
 #include <string>
 
 namespace rfm {
 
+// strerror's text for `error` in lower case, to end an error line ("no space left on device").
+std::string describe_errno(int error);
+
 // The contents of a file; throws rfm::Error when it cannot be read.
 std::string read_file(const std::string& path);
+
+// Writes `text` to `path` through an AtomicOutput; throws rfm::Error naming the cause (for a full
+// disk: "no space left on device") after removing the temporary file.
+void write_file_atomically(const std::string& path, const std::string& text);
 
 // An output written to `final_path + ".tmp"` and renamed onto `final_path` by commit(); if the
 // command fails first, the temporary file is removed, so no partial output is ever left.
@@ -22,7 +31,7 @@ class AtomicOutput {
   const std::string& temporary_path() const { return temporary_path_; }
   // Writes `text` to the temporary file; throws rfm::Error when that fails.
   void write(const std::string& text) const;
-  // Renames the temporary file onto the final path.
+  // Renames the temporary file onto the final path and syncs the folder.
   void commit();
 
  private:
