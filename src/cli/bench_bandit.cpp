@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "rfm/agents/registry.h"
+#include "rfm/flow/estimators.h"
 #include "rfm/rl/bandit_harness.h"
 #include "rfm/rl/config.h"
 
@@ -47,6 +48,7 @@ void run_bench_bandit(const BenchBanditOptions& options) {
   if (config.has("rfm.estimator")) config.set("rfm.estimator=" + options.estimator);
   if (config.has("rfm.proposal")) config.set("rfm.proposal=" + options.proposal);
   for (const auto& assignment : options.overrides) config.set(assignment);
+  config.check_ranges();
   const std::unique_ptr<rl::Agent> agent_owner =
       factory(config, rl::bandit_task_spec(), options.seed);
   rl::Agent& agent = *agent_owner;
@@ -79,7 +81,7 @@ void add_bench_bandit_command(CLI::App& bench) {
   auto options = std::make_shared<BenchBanditOptions>();
   CLI::App* command = bench.add_subcommand(
       "bandit", "an agent's policy against the exact Boltzmann policy of bandit-bimodal");
-  command->add_option("--algo", options->algorithm, "algorithm")->capture_default_str();
+  command->add_option("--algo", options->algorithm, algorithm_help())->capture_default_str();
   command->add_option("--set", options->overrides, "override one key of the paper preset")
       ->take_all();
   command
@@ -98,7 +100,10 @@ void add_bench_bandit_command(CLI::App& bench) {
   command->add_option("--report-every", options->report_every, "updates between reports")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  command->add_option("--estimator", options->estimator, "estimator")->capture_default_str();
+  command
+      ->add_option("--estimator", options->estimator,
+                   std::string("posterior-mean estimator (RFM family): ") + flow::kEstimatorNames)
+      ->capture_default_str();
   command->add_option("--proposal", options->proposal, "on-policy | replay")->capture_default_str();
   command->add_option("--seed", options->seed, "seed")->capture_default_str();
   command->callback([options] { run_bench_bandit(*options); });

@@ -54,7 +54,8 @@ double physics_rate(envs::MujocoTask& task, envs::Physics& physics, int steps, R
   Clock::duration stepping{};
   for (int i = 0; i < steps; ++i) {
     for (int j = 0; j < model->nu; ++j)
-      data->ctrl[j] = rng.uniform(model->actuator_ctrlrange[2 * j], model->actuator_ctrlrange[2 * j + 1]);
+      data->ctrl[j] =
+          rng.uniform(model->actuator_ctrlrange[2 * j], model->actuator_ctrlrange[2 * j + 1]);
     const auto start = Clock::now();
     for (int k = 0; k < task.substeps(); ++k) mj_step(model, data);
     stepping += Clock::now() - start;
@@ -90,12 +91,15 @@ void add_bench_env_command(CLI::App& bench) {
   auto options = std::make_shared<BenchEnvOptions>();
   CLI::App* command = bench.add_subcommand(
       "env", "task stepping rate against the bare physics loop (medians over rounds)");
-  command->add_option("--tasks", options->tasks, "tasks to measure")->delimiter(',')
+  command->add_option("--tasks", options->tasks, "tasks to measure")
+      ->delimiter(',')
       ->capture_default_str();
   command->add_option("--steps", options->steps, "agent steps per round")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   command->add_option("--rounds", options->rounds, "rounds (the median is printed)")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   command->callback([options] { run_bench_env(*options); });
 }
 

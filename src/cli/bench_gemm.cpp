@@ -55,11 +55,12 @@ void add_bench_gemm_command(CLI::App& bench) {
   CLI::App* command = bench.add_subcommand(
       "gemm",
       "float32 GEMM rate through LibTorch (median over rounds) and the loaded BLAS library");
-  command->add_option("--sizes", options->sizes, "square matrix sizes")
+  command->add_option("--sizes", options->sizes, "square matrix sizes, each in [1, 16384]")
       ->delimiter(',')
+      ->check(CLI::Range(int64_t{1}, int64_t{16384}))
       ->capture_default_str();
   command->add_option("--rounds", options->rounds, "rounds per size (the median is printed)")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   command->callback([options] {
     std::printf("threads %d\nblas %s\n", at::get_num_threads(), loaded_blas_library().c_str());

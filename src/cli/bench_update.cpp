@@ -43,8 +43,8 @@ double rfm_update_flops(const agents::RfmOptions& options, int64_t state, int64_
   // the output (state and λ columns once per path).
   const double actor_step = 2 * (action * hidden + 2 * hidden * hidden + hidden * action);
   const double actor_path_setup = 2 * (state + 128) * hidden;
-  const double actor_full = 2 * ((state + action + 256) * hidden + 2 * hidden * hidden +
-                                 hidden * action);
+  const double actor_full =
+      2 * ((state + action + 256) * hidden + 2 * hidden * hidden + hidden * action);
   // Two critic members per row.
   const double critic = 2 * 2 * ((state + action) * hidden + hidden * hidden + hidden);
   const double steps_per_path =
@@ -52,8 +52,8 @@ double rfm_update_flops(const agents::RfmOptions& options, int64_t state, int64_
   const double particles = options.policy.particles;
   const double sampled_states =
       options.proposal == agents::ProposalSource::on_policy ? 2 * batch : batch;
-  const double sampling = sampled_states * particles *
-                          (actor_path_setup + steps_per_path * actor_step + critic);
+  const double sampling =
+      sampled_states * particles * (actor_path_setup + steps_per_path * actor_step + critic);
   const double critic_step = batch * critic /*target*/ + 3 * batch * critic /*online*/;
   const double posterior = batch * options.estimator.num_draws * 2 * critic;
   const double actor_step_flops = 3 * batch * actor_full;
@@ -68,10 +68,11 @@ void run_bench_update(const BenchUpdateOptions& options) {
   const auto& spec = env->spec();
   const double peak = measure_sgemm_gflops(512, 9);
   const c10::Device device = rl::compute_device();
-  std::printf("%s on task %s (obs %d, act %d), %s, %d threads, CPU sgemm peak %.1f GFLOP/s "
-              "(n = 512)\n",
-              options.algorithm.c_str(), options.task.c_str(), spec.observation_size,
-              spec.action_size, device.str().c_str(), at::get_num_threads(), peak);
+  std::printf(
+      "%s on task %s (obs %d, act %d), %s, %d threads, CPU sgemm peak %.1f GFLOP/s "
+      "(n = 512)\n",
+      options.algorithm.c_str(), options.task.c_str(), spec.observation_size, spec.action_size,
+      device.str().c_str(), at::get_num_threads(), peak);
   std::printf("%-8s %6s", "preset", "batch");
   if (rfm_columns) std::printf(" %5s %4s %5s", "K", "P", "steps");
   std::printf(" %10s %9s", "updates/s", "ms");
@@ -82,7 +83,8 @@ void run_bench_update(const BenchUpdateOptions& options) {
   for (const auto& preset : options.presets) {
     rl::Config config = rl::Config::from_preset(configs_dir(), options.algorithm, preset);
     for (const auto& assignment : options.overrides) config.set(assignment);
-    const int64_t batch_size = config.get_int_at_least("trainer.batch_size", 1);
+    config.check_ranges();
+    const int64_t batch_size = config.get_int("trainer.batch_size");
     const std::unique_ptr<rl::Agent> agent = factory(config, spec, options.seed);
     // Real states from uniform-random episodes.
     const int64_t transitions = std::max<int64_t>(4 * batch_size, 2000);
@@ -95,8 +97,8 @@ void run_bench_update(const BenchUpdateOptions& options) {
       const envs::StepOutcome outcome = env->step(action, next_observation);
       const std::vector<float> o(observation.begin(), observation.end()),
           a(action.begin(), action.end()), n(next_observation.begin(), next_observation.end());
-      replay.add(o.data(), a.data(), static_cast<float>(outcome.reward), n.data(),
-                 outcome.terminal, outcome.truncated);
+      replay.add(o.data(), a.data(), static_cast<float>(outcome.reward), n.data(), outcome.terminal,
+                 outcome.truncated);
       if (outcome.terminal || outcome.truncated)
         env->reset(observation);
       else
@@ -156,11 +158,12 @@ void run_bench_update(const BenchUpdateOptions& options) {
 
 void add_bench_update_command(CLI::App& bench) {
   auto options = std::make_shared<BenchUpdateOptions>();
-  CLI::App* command =
-      bench.add_subcommand("update", "time of one agent update per preset, by phase, vs sgemm peak");
-  command->add_option("--algo", options->algorithm, "algorithm")->capture_default_str();
-  command->add_option("--task", options->task, "task")->capture_default_str();
-  command->add_option("--presets", options->presets, "presets to time")->capture_default_str();
+  CLI::App* command = bench.add_subcommand(
+      "update", "time of one agent update per preset, by phase, vs sgemm peak");
+  command->add_option("--algo", options->algorithm, algorithm_help())->capture_default_str();
+  command->add_option("--task", options->task, "task (see 'rfm tasks')")->capture_default_str();
+  command->add_option("--presets", options->presets, "presets to time: paper | cpu")
+      ->capture_default_str();
   command->add_option("--set", options->overrides, "override one key: section.key=value")
       ->take_all();
   command->add_option("--updates", options->updates, "timed updates per preset")

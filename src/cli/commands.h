@@ -2,11 +2,19 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
+#include <cstdint>
 #include <string>
 #include <vector>
 
 namespace rfm::cli {
+
+// "algorithm: rfm | rfm-vp | ...": an --algo option's help, listing every implemented algorithm.
+std::string algorithm_help();
+inline constexpr const char* kPresetHelp =
+    "hyper-parameter preset: paper (the published defaults) | cpu (this project's CPU budget)";
+
+// The largest seed a run takes: config.toml records it as a signed 64-bit integer.
+constexpr std::uint64_t kMaxSeed = 9223372036854775807ull;
 
 void add_tasks_command(CLI::App& app);
 void add_rollout_command(CLI::App& app);
@@ -31,9 +39,9 @@ std::string loaded_blas_library();
 
 // Options every command shares, read once in main.
 struct GlobalOptions {
-  std::string model_dir;  // --model-dir, else $RFM_MODEL_DIR, else the built-in models/
+  std::string model_dir;    // --model-dir, else $RFM_MODEL_DIR, else the built-in models/
   std::string configs_dir;  // --configs-dir, else $RFM_CONFIGS_DIR, else the built-in configs/
-  int threads = 0;        // --threads: intra-op threads for LibTorch and OpenBLAS (0 = default)
+  int threads = 0;          // --threads: intra-op threads for LibTorch and OpenBLAS (0 = default)
   std::string device = "cpu";  // --device: where agents' networks live and updates run
 };
 GlobalOptions& global_options();

@@ -72,8 +72,8 @@ std::string write_curve_data(const LabelledCurve& curve, const Panel& panel, con
   };
   char row[160];
   for (std::size_t i = 0; i < curve.data.steps.size(); ++i) {
-    const double x = panel.x_axis == XAxis::kHours ? curve.hours[i]
-                                                   : static_cast<double>(curve.data.steps[i]);
+    const double x =
+        panel.x_axis == XAxis::kHours ? curve.hours[i] : static_cast<double>(curve.data.steps[i]);
     std::snprintf(row, sizeof row, "%.10g %.10g %.10g %.10g\n", x, curve.data.means[i],
                   clipped(curve.data.lowers[i]), clipped(curve.data.uppers[i]));
     out << row;
@@ -85,8 +85,8 @@ std::string write_curve_data(const LabelledCurve& curve, const Panel& panel, con
 // The terminal by format and the output file, for an image of `columns` × `rows` panels.
 std::string gnuplot_header(ImageFormat format, const std::string& output, int columns, int rows) {
   std::ostringstream script;
-  const std::string size = std::to_string(kFigureWidth * columns) + "," +
-                           std::to_string(kFigureHeight * rows);
+  const std::string size =
+      std::to_string(kFigureWidth * columns) + "," + std::to_string(kFigureHeight * rows);
   if (format == ImageFormat::kSvg) {
     script << "set terminal svg size " << size << " dynamic background rgb 'white'\n";
   } else {
@@ -213,13 +213,6 @@ ImageFormat image_format_of(const std::string& out) {
   if (extension == ".png") return ImageFormat::kPng;
   if (extension == ".svg") return ImageFormat::kSvg;
   throw Error("--out '" + out + "': the file name must end in .png or .svg");
-}
-
-void check_output_folder(const std::string& path, const std::string& option) {
-  const fs::path folder = fs::path(path).parent_path();
-  std::error_code error;
-  if (!folder.empty() && !fs::is_directory(folder, error))
-    throw Error(option + " '" + path + "': folder '" + folder.string() + "' does not exist");
 }
 
 void print_curve_notes(const LabelledCurve& curve) {

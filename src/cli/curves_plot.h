@@ -36,10 +36,6 @@ enum class ImageFormat { kPng, kSvg };
 // The format an output file name asks for; throws rfm::Error unless it ends in .png or .svg.
 ImageFormat image_format_of(const std::string& out);
 
-// Fails early, with a clear message, when an output's folder does not exist; `option` names the
-// command-line option that gave the path.
-void check_output_folder(const std::string& path, const std::string& option);
-
 // Notes on stderr where a curve shows less than the user may expect: seeds of different lengths
 // (only their common steps are drawn) or a single seed (no interval).
 void print_curve_notes(const LabelledCurve& curve);

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "rfm/agents/registry.h"
 #include "rfm/envs/registry.h"
 #include "rfm/util/allocator.h"
 #include "rfm/util/error.h"
@@ -17,6 +18,12 @@ GlobalOptions& global_options() {
 std::string configs_dir() {
   return global_options().configs_dir.empty() ? RFM_DEFAULT_CONFIGS_DIR
                                               : global_options().configs_dir;
+}
+std::string algorithm_help() {
+  std::string help = "algorithm:";
+  for (const std::string& name : agents::algorithm_names())
+    help += (help.back() == ':' ? " " : " | ") + name;
+  return help;
 }
 }  // namespace rfm::cli
 

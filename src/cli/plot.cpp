@@ -93,8 +93,8 @@ void write_table(const std::vector<LabelledCurve>& curves, const std::string& pa
 void run_plot(const PlotOptions& options) {
   // Check the outputs before reading anything, then read every curve before drawing.
   const ImageFormat format = image_format_of(options.out);
-  check_output_folder(options.out, "--out");
-  if (!options.csv.empty()) check_output_folder(options.csv, "--csv");
+  check_output_file(options.out, "--out");
+  if (!options.csv.empty()) check_output_file(options.csv, "--csv");
   std::vector<LabelledCurve> curves;
   for (const std::string& folder : options.folders) curves.push_back(read_curve(folder));
   make_labels_unique(curves, options.folders);

@@ -144,8 +144,7 @@ std::map<std::int64_t, double> training_seconds(const std::string& run) {
   std::istringstream names(line);
   for (std::string name; std::getline(names, name, ',');) header.push_back(name);
   const auto column = [&header](const std::string& name) {
-    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) -
-                                    header.begin());
+    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
   };
   const std::size_t step_column = column("step"), rate_column = column("steps_per_s");
   if (step_column >= header.size() || rate_column >= header.size()) return {};
@@ -371,7 +370,7 @@ void run_report(const ReportOptions& options) {
   // renamed onto the outputs once all succeeded.
   if (fs::path(options.out).extension() != ".md")
     throw Error("--out '" + options.out + "': the file name must end in .md");
-  check_output_folder(options.out, "--out");
+  check_output_file(options.out, "--out");
   std::vector<std::int64_t> at = options.at;
   std::sort(at.begin(), at.end());
   at.erase(std::unique(at.begin(), at.end()), at.end());

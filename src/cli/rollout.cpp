@@ -52,7 +52,8 @@ void run_rollout(const RolloutOptions& options) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("episode %d: return %.3f over %d steps, %.0f steps/s\n", episode, episode_return,
                 steps, steps / seconds);
-    if (csv) csv << episode << ',' << episode_return << ',' << steps << ',' << steps / seconds << '\n';
+    if (csv)
+      csv << episode << ',' << episode_return << ',' << steps << ',' << steps / seconds << '\n';
     total_return += episode_return;
     total_return_sq += episode_return * episode_return;
     total_seconds += seconds;

@@ -86,8 +86,8 @@ std::vector<std::uint64_t> parse_seeds(const std::string& text) {
     std::uint64_t seed = 0;
     const char* end = part.data() + part.size();
     const auto [stop, error] = std::from_chars(part.data(), end, seed);
-    if (part.empty() || error != std::errc() || stop != end)
-      throw Error(option + "'" + part + "' is not a seed (a non-negative integer)");
+    if (part.empty() || error != std::errc() || stop != end || seed > kMaxSeed)
+      throw Error(option + "'" + part + "' is not a seed (an integer in [0, 2^63 - 1])");
     return seed;
   };
   std::vector<std::uint64_t> seeds;
@@ -127,7 +127,7 @@ rl::Config resolve_config(const SweepOptions& options, const std::string& algori
   try {
     for (const std::string& assignment : options.overrides) config.set(assignment);
     if (options.steps > 0) config.set("trainer.total_steps=" + std::to_string(options.steps));
-    config.get_int_at_least("trainer.total_steps", 1);
+    config.check_ranges();
   } catch (const Error& error) {
     throw Error("algorithm '" + algorithm + "': " + error.what());
   }
@@ -224,6 +224,7 @@ std::vector<PlannedRun> plan_sweep(const SweepOptions& options) {
   check_names(options.algorithms, "--algos");
   check_names(options.tasks, "--tasks");
   for (const std::string& algorithm : options.algorithms) agents::agent_factory(algorithm);
+  if (options.out.empty()) throw Error("--out is empty; give a folder for the sweep");
   std::error_code error;
   if (fs::exists(options.out, error) && !fs::is_directory(options.out, error))
     throw Error("--out '" + options.out + "' exists and is not a folder");
@@ -500,8 +501,7 @@ void run_sweep(const SweepOptions& options) {
         say("skipped   " + counter + run.name + ": finished (" +
             (run.checkpoint_step >= 0
                  ? "checkpoint at step " + std::to_string(run.checkpoint_step)
-                 : "evaluated at step " + std::to_string(run.evaluated_step) +
-                       ", no checkpoint") +
+                 : "evaluated at step " + std::to_string(run.evaluated_step) + ", no checkpoint") +
             ")");
         ++skipped;
         continue;
@@ -572,7 +572,7 @@ void add_sweep_command(CLI::App& app) {
       "sweep",
       "train a grid of algorithms × tasks × seeds, each run an 'rfm train' process, J at a time; "
       "rerunning the same command skips finished runs and resumes interrupted ones");
-  command->add_option("--algos", options->algorithms, "algorithms, comma-separated")
+  command->add_option("--algos", options->algorithms, algorithm_help() + ", comma-separated")
       ->required()
       ->delimiter(',');
   command->add_option("--tasks", options->tasks, "tasks, comma-separated (see 'rfm tasks')")
@@ -584,14 +584,15 @@ void add_sweep_command(CLI::App& app) {
       ->add_option("--steps", options->steps,
                    "environment steps per run (default: the preset's trainer.total_steps)")
       ->check(CLI::PositiveNumber);
-  command->add_option("--preset", options->preset, "hyper-parameter preset of every algorithm")
+  command
+      ->add_option("--preset", options->preset, std::string(kPresetHelp) + ", for every algorithm")
       ->capture_default_str();
   command->add_option("--set", options->overrides, "override one key: section.key=value")
       ->take_all();
   command->add_option("--out", options->out, "sweep folder: runs go to <out>/<task>/<algo>/seed<S>")
       ->required();
-  command->add_option("--jobs", options->jobs, "runs at a time")
-      ->check(CLI::PositiveNumber)
+  command->add_option("--jobs", options->jobs, "runs at a time, at most 256")
+      ->check(CLI::Range(1, 256))
       ->capture_default_str();
   command->callback([options] { run_sweep(*options); });
 }

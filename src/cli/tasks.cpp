@@ -12,9 +12,8 @@ void add_tasks_command(CLI::App& app) {
   command->callback([] {
     std::printf("%-20s %8s %8s %10s %8s\n", "task", "obs_dim", "act_dim", "control_dt", "steps");
     for (const auto& entry : envs::all_tasks()) {
-      const auto env = entry.make(global_options().model_dir.empty()
-                                      ? envs::default_model_dir()
-                                      : global_options().model_dir);
+      const auto env = entry.make(global_options().model_dir.empty() ? envs::default_model_dir()
+                                                                     : global_options().model_dir);
       const auto& spec = env->spec();
       std::printf("%-20s %8d %8d %10g %8d\n", spec.name.c_str(), spec.observation_size,
                   spec.action_size, spec.control_timestep, spec.episode_steps);

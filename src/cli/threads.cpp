@@ -1,9 +1,10 @@
 // --threads and --device: the one place in the program that sets CPU thread counts (LibTorch
 // intra-op and OpenBLAS, util/threads.h) and the compute device (rl/device.h).
+#include "rfm/util/threads.h"
+
 #include "cli/commands.h"
 #include "rfm/rl/device.h"
 #include "rfm/util/error.h"
-#include "rfm/util/threads.h"
 
 namespace rfm::cli {
 

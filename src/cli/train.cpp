@@ -1,6 +1,7 @@
 // rfm train: train an agent on a task into a run folder, or continue one (--resume).
 #include <iostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/commands.h"
@@ -31,6 +32,13 @@ void run_train(const TrainOptions& options, const CLI::App& command) {
   hooks.model_dir = global_options().model_dir;
   hooks.progress = &std::cout;
   install_stop_handlers();
+  // An empty folder name given explicitly is a mistake (a variable that was not set), not a wish
+  // for the default folder.
+  const std::pair<const char*, const std::string*> folders[] = {
+      {"--out", &options.out}, {"--resume", &options.resume}, {"--restart", &options.restart}};
+  for (const auto& [name, folder] : folders)
+    if (command.count(name) > 0 && folder->empty())
+      throw Error(std::string(name) + " is empty; give a run folder");
   if (!options.resume.empty() || !options.restart.empty()) {
     const bool resume = !options.resume.empty();
     const std::string flag = resume ? "--resume" : "--restart";
@@ -61,6 +69,7 @@ void run_train(const TrainOptions& options, const CLI::App& command) {
   for (const auto& assignment : options.overrides) config.set(assignment);
   if (options.steps > 0) config.set("trainer.total_steps=" + std::to_string(options.steps));
   rl::set_run_identity(config, {options.algorithm, options.task, options.seed});
+  config.check_ranges();
   const std::string out = options.out.empty()
                               ? "runs/" + options.task + "/" + options.algorithm + "-" +
                                     options.preset + "/seed" + std::to_string(options.seed)
@@ -74,16 +83,14 @@ void add_train_command(CLI::App& app) {
   auto options = std::make_shared<TrainOptions>();
   CLI::App* command = app.add_subcommand(
       "train", "train an agent on a task (default: RFM, cpu preset, cartpole-swingup)");
-  command->add_option("--algo", options->algorithm, "algorithm")->capture_default_str();
+  command->add_option("--algo", options->algorithm, algorithm_help())->capture_default_str();
   command->add_option("--task", options->task, "task (see 'rfm tasks')")->capture_default_str();
-  command
-      ->add_option("--preset", options->preset,
-                   "hyper-parameter preset: paper (published defaults) or cpu")
-      ->capture_default_str();
+  command->add_option("--preset", options->preset, kPresetHelp)->capture_default_str();
   command->add_option("--config", options->config_file, "TOML file of overrides");
   command->add_option("--set", options->overrides, "override one key: section.key=value")
       ->take_all();
   command->add_option("--seed", options->seed, "seed of everything (networks, env, replay)")
+      ->check(CLI::Range(std::uint64_t{0}, kMaxSeed))
       ->capture_default_str();
   command
       ->add_option("--steps", options->steps,

@@ -23,13 +23,16 @@
 namespace rfm::agents {
 
 // LibTorch and OpenBLAS on one thread each, as `rfm --threads 1` sets them.
-inline void use_one_thread() { set_cpu_threads(1); }
+inline void use_one_thread() {
+  set_cpu_threads(1);
+}
 
 // An agent built with seed 11 and trained on bandit-bimodal with batches of `batch_size` from the
-// bench's replay (seed 12), as `rfm --threads 1 bench bandit --algo A --batch B --updates N` trains.
+// bench's replay (seed 12), as `rfm --threads 1 bench bandit --algo A --batch B --updates N`
+// trains.
 inline std::unique_ptr<rl::Agent> bandit_trained_agent(const rl::AgentFactory& factory,
-                                                      const rl::Config& config,
-                                                      int64_t batch_size, int64_t updates) {
+                                                       const rl::Config& config, int64_t batch_size,
+                                                       int64_t updates) {
   std::unique_ptr<rl::Agent> agent = factory(config, rl::bandit_task_spec(), 11);
   rl::BanditHarness harness(/*replay_size=*/4096, batch_size, 12);
   std::vector<double> statistics;
@@ -41,8 +44,8 @@ inline std::unique_ptr<rl::Agent> bandit_trained_agent(const rl::AgentFactory& f
 // with its exploring actions (4000, generator 13): what `rfm --threads 1 bench bandit --algo A
 // --mc K --batch B --updates N` prints at its last report for the same settings.
 inline rl::BanditPolicyFit bandit_fit_after_training(const rl::AgentFactory& factory,
-                                                    const rl::Config& config, int64_t batch_size,
-                                                    int64_t updates, double temperature) {
+                                                     const rl::Config& config, int64_t batch_size,
+                                                     int64_t updates, double temperature) {
   const std::unique_ptr<rl::Agent> agent =
       bandit_trained_agent(factory, config, batch_size, updates);
   const rl::BanditPolicyFit fit = rl::fit_to_bandit_boltzmann(*agent, 4000, temperature);
@@ -79,16 +82,14 @@ inline void expect_near_the_bandit_boltzmann_policy(const rl::BanditPolicyFit& f
 // order (empty if the run could not be read).
 inline std::vector<double> cartpole_balance_evaluations(rl::Config config,
                                                         const rl::AgentFactory& factory,
-                                                        const std::string& algorithm,
-                                                        int64_t steps, int64_t batch_size,
-                                                        int64_t eval_every) {
+                                                        const std::string& algorithm, int64_t steps,
+                                                        int64_t batch_size, int64_t eval_every) {
   const std::string total = std::to_string(steps);
   for (const std::string& assignment :
        {"trainer.total_steps=" + total, std::string("trainer.warmup_steps=1000"),
         "trainer.batch_size=" + std::to_string(batch_size),
-        "trainer.eval_every=" + std::to_string(eval_every),
-        std::string("trainer.eval_episodes=5"), "trainer.checkpoint_every=" + total,
-        std::string("trainer.log_every=5000")})
+        "trainer.eval_every=" + std::to_string(eval_every), std::string("trainer.eval_episodes=5"),
+        "trainer.checkpoint_every=" + total, std::string("trainer.log_every=5000")})
     config.set(assignment);
   rl::set_run_identity(config, {algorithm, "cartpole-balance", 1});
   const test::ScratchFolder scratch("rfm_learning");

@@ -144,8 +144,8 @@ TEST(RfmUpdate, TargetCriticFollowsByPolyakAveraging) {
 // masses 0.385 / 0.321).
 TEST(RfmLearning, BanditPolicyApproachesTheBoltzmannPolicyWithBothModes) {
   use_one_thread();
-  expect_near_the_bandit_boltzmann_policy(bandit_fit_after_training(
-      make_rfm_agent, rfm_family_bandit_config("rfm"), 8, 6000, 0.2));
+  expect_near_the_bandit_boltzmann_policy(
+      bandit_fit_after_training(make_rfm_agent, rfm_family_bandit_config("rfm"), 8, 6000, 0.2));
 }
 
 // RFM through the trainer on cartpole-balance, where uniform random actions score about 354, the

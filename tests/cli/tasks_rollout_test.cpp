@@ -10,7 +10,8 @@
 namespace rfm::test {
 namespace {
 
-// The per-episode lines of a rollout up to " over": the returns, without the timing-dependent rates.
+// The per-episode lines of a rollout up to " over": the returns, without the timing-dependent
+// rates.
 std::string episode_returns(const std::string& output) {
   std::string kept;
   std::istringstream lines(output);

@@ -66,8 +66,14 @@ TEST(Acrobot, RewardIsGaussianToleranceOfTipDistance) {
   auto& task = test::as_mujoco(*env);
   std::vector<double> observation;
   env->reset(0, observation);
-  for (const auto& [a, b] : {std::pair{0.0, 0.0}, {0.1, 0.05}, {0.3, -0.2}, {0.5, -1.3},
-                             {-2.0, 2.7}, {M_PI, 0.0}, {1.5, 0.0}, {-0.7, 1.4}}) {
+  for (const auto& [a, b] : {std::pair{0.0, 0.0},
+                             {0.1, 0.05},
+                             {0.3, -0.2},
+                             {0.5, -1.3},
+                             {-2.0, 2.7},
+                             {M_PI, 0.0},
+                             {1.5, 0.0},
+                             {-0.7, 1.4}}) {
     const double distance = tip_to_target(a, b);
     const double expected =
         distance <= 0.2 ? 1.0 : std::pow(0.1, (distance - 0.2) * (distance - 0.2));

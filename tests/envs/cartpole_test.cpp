@@ -50,7 +50,9 @@ TEST(Cartpole, RewardOnConstructedStates) {
   auto& task = test::as_mujoco(*env);
   std::vector<double> observation;
   env->reset(0, observation);
-  struct Case { double x, theta, omega, u; };
+  struct Case {
+    double x, theta, omega, u;
+  };
   for (const Case c : {Case{0, 0, 0, 0}, Case{0.5, 0.3, 2.0, 0.4}, Case{-1.5, 2.5, -7.0, 1.2},
                        Case{1.0, M_PI, 0.0, -0.9}}) {
     const double expected_upright = (std::cos(c.theta) + 1) / 2;

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "model_parity.h"
 #include "rfm/envs/registry.h"
 #include "rfm/util/rng.h"
-#include "model_parity.h"
 #include "test_support.h"
 
 namespace rfm {

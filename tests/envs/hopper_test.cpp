@@ -23,7 +23,9 @@ void set_state(envs::MujocoTask& task, const double* qpos, const double* qvel, c
   mj_forward(m, d);
 }
 
-double clipped_quadratic(double u) { return std::abs(u) < 1 ? 1 - u * u : 0.0; }
+double clipped_quadratic(double u) {
+  return std::abs(u) < 1 ? 1 - u * u : 0.0;
+}
 
 TEST(Hopper, SpecMatchesTheTasks) {
   for (const char* name : {"hopper-stand", "hopper-hop"}) {
@@ -100,10 +102,13 @@ TEST(Hopper, RewardsOnConstructedStates) {
   const double dz = d->xipos[3 * torso + 2] - d->xipos[3 * foot + 2];
   // Centre-of-mass height difference, not the body frame origins' difference (0.9).
   EXPECT_GT(std::abs(dz - 0.9), 0.01);
-  struct Case { double tilt, vx; double ctrl[4]; };
-  const Case cases[] = {{0.0, 0.0, {0, 0, 0, 0}},        {0.3, 1.0, {0.5, -0.5, 0.1, 0.9}},
+  struct Case {
+    double tilt, vx;
+    double ctrl[4];
+  };
+  const Case cases[] = {{0.0, 0.0, {0, 0, 0, 0}},         {0.3, 1.0, {0.5, -0.5, 0.1, 0.9}},
                         {-0.8, 2.5, {1.0, 0.2, -1.2, 0}}, {1.2, 3.0, {0.3, 0.3, 0.3, 0.3}},
-                        {-1.3, 1.5, {0, 0, 0, 0}},       {2.5, 4.0, {0, 0, 0, 0}},
+                        {-1.3, 1.5, {0, 0, 0, 0}},        {2.5, 4.0, {0, 0, 0, 0}},
                         {0.5, -1.0, {-0.99, 0, 0, 0}}};
   int standing_cases = 0, fallen_cases = 0;
   for (const Case& c : cases) {

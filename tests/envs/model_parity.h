@@ -16,12 +16,14 @@ struct ParityCase {
   int substeps;  // physics steps per control step, as the tasks use them
 };
 
-inline void PrintTo(const ParityCase& c, std::ostream* os) { *os << c.model_file; }
+inline void PrintTo(const ParityCase& c, std::ostream* os) {
+  *os << c.model_file;
+}
 
 class ModelParity : public ::testing::TestWithParam<ParityCase> {};
 
 }  // namespace rfm::test
 
-#define RFM_MODEL_PARITY(name, file, substeps)                  \
-  INSTANTIATE_TEST_SUITE_P(name, ModelParity,                   \
+#define RFM_MODEL_PARITY(name, file, substeps) \
+  INSTANTIATE_TEST_SUITE_P(name, ModelParity,  \
                            ::testing::Values(::rfm::test::ParityCase{file, substeps}))

@@ -1,4 +1,6 @@
 // Our MJCF models against DeepMind Control's originals: compiled fields and trajectories agree.
+#include "model_parity.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -7,7 +9,6 @@
 
 #include "rfm/envs/mujoco_task.h"
 #include "rfm/util/rng.h"
-#include "model_parity.h"
 #include "test_support.h"
 
 namespace rfm::test {
@@ -25,19 +26,17 @@ void expect_close_arrays(const char* field, const mjtNum* ours, const mjtNum* th
   }
 }
 void expect_equal_arrays(const char* field, const int* ours, const int* theirs, int n) {
-  for (int i = 0; i < n; ++i)
-    ASSERT_EQ(ours[i], theirs[i]) << field << "[" << i << "]";
+  for (int i = 0; i < n; ++i) ASSERT_EQ(ours[i], theirs[i]) << field << "[" << i << "]";
 }
 void expect_equal_arrays(const char* field, const mjtByte* ours, const mjtByte* theirs, int n) {
-  for (int i = 0; i < n; ++i)
-    ASSERT_EQ(ours[i], theirs[i]) << field << "[" << i << "]";
+  for (int i = 0; i < n; ++i) ASSERT_EQ(ours[i], theirs[i]) << field << "[" << i << "]";
 }
 
 // Compares a per-object field of width `width` between the two models.
-#define RFM_EXPECT_FIELD(field, count, width)                                                   \
-  do {                                                                                          \
-    ASSERT_EQ(ours->count, theirs->count) << #count;                                            \
-    expect_close_or_equal(#field, ours->field, theirs->field, (ours->count) * (width));         \
+#define RFM_EXPECT_FIELD(field, count, width)                                           \
+  do {                                                                                  \
+    ASSERT_EQ(ours->count, theirs->count) << #count;                                    \
+    expect_close_or_equal(#field, ours->field, theirs->field, (ours->count) * (width)); \
   } while (0)
 
 void expect_close_or_equal(const char* f, const mjtNum* a, const mjtNum* b, int n) {

@@ -2,9 +2,9 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <string>
-#include <sys/stat.h>
 
 #include "rfm/envs/mujoco_task.h"
 
@@ -20,9 +20,9 @@ inline std::string shared_dmc_dir() {
   return directory_exists(RFM_SHARED_DMC_DIR) ? RFM_SHARED_DMC_DIR : "";
 }
 
-#define RFM_SKIP_WITHOUT_SHARED_DMC()                                                     \
-  if (rfm::test::shared_dmc_dir().empty()) GTEST_SKIP() << "../shared/dmc not found at " \
-                                                        << RFM_SHARED_DMC_DIR
+#define RFM_SKIP_WITHOUT_SHARED_DMC()      \
+  if (rfm::test::shared_dmc_dir().empty()) \
+  GTEST_SKIP() << "../shared/dmc not found at " << RFM_SHARED_DMC_DIR
 
 // Casts an Env made by the registry to its MuJoCo task, failing the test if it is not one.
 inline envs::MujocoTask& as_mujoco(envs::Env& env) {

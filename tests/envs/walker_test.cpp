@@ -87,7 +87,9 @@ TEST(Walker, ObservationIsPlanarOrientationsHeightAndVelocity) {
 }
 
 TEST(Walker, RewardsOnConstructedStates) {
-  struct Case { double rootz, pitch, vx; };
+  struct Case {
+    double rootz, pitch, vx;
+  };
   const Case cases[] = {{0.0, 0.0, 0.0},   {-0.1, 0.2, 0.5},    {-0.3, 1.0, 1.0},
                         {-0.7, 2.5, 4.0},  {-1.2, -3.0, 9.0},   {0.2, 0.0, -2.0},
                         {-0.4, -0.6, 8.0}, {-0.1, 3.14159, 0.2}};

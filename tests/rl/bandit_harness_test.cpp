@@ -61,7 +61,8 @@ TEST(BanditPolicyFit, ActionsInOneCellAreAtOneMinusThatCellsExactMass) {
 }
 
 TEST(BanditPolicyFit, UniformActionsAreAtTheDocumentedDistance) {
-  // A 200 × 200 lattice of cell midpoints spreads evenly over the cells: the uniform policy's 0.601.
+  // A 200 × 200 lattice of cell midpoints spreads evenly over the cells: the uniform policy's
+  // 0.601.
   const torch::Tensor axis = torch::linspace(-1 + 0.005, 1 - 0.005, 200, torch::kFloat64);
   const std::vector<torch::Tensor> grid = torch::meshgrid({axis, axis}, "ij");
   const torch::Tensor lattice = torch::stack({grid[0].flatten(), grid[1].flatten()}, 1);

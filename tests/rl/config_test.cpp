@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 
 #include "rfm/util/error.h"
 #include "scratch_folder.h"
@@ -75,17 +76,43 @@ TEST_F(ConfigTest, SetParsesByTheKeysTypeAndRejectsBadInput) {
   EXPECT_EQ(config.get_int("trainer.batch_size"), 64);    // failed sets changed nothing
 }
 
-TEST_F(ConfigTest, RangeChecksNameTheKey) {
+TEST_F(ConfigTest, ValuesOutsideTheirRangeAreRefusedNamingKeyAndRange) {
   Config config = Config::from_preset(dir_, "toy", "paper");
+  EXPECT_NO_THROW(config.check_ranges());
+  config.set("trainer.batch_size=100000000000");
+  for (const auto& check : {std::function<void()>([&] { config.get_int("trainer.batch_size"); }),
+                            std::function<void()>([&] { config.check_ranges(); })}) {
+    try {
+      check();
+      FAIL();
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("'trainer.batch_size' = 100000000000 is outside its "
+                                           "range [1, 65536]"),
+                std::string::npos)
+          << e.what();
+    }
+  }
   config.set("trainer.batch_size=0");
+  EXPECT_THROW(config.check_ranges(), Error);
+  config.set("trainer.batch_size=65536");
+  EXPECT_NO_THROW(config.check_ranges());
+  // A key without a range (toy.*) is any value of its type.
+  EXPECT_EQ(key_range("toy.estimator"), nullptr);
+}
+
+TEST_F(ConfigTest, ProductsBeyondTheLimitAreRefusedWithTheProduct) {
+  Config config = Config::from_preset(dir_, "toy", "paper");
+  config.define("toy.samples", std::int64_t{100000});
+  EXPECT_NO_THROW(config.check_product("trainer.batch_size", "toy.samples", 25600000, "rows"));
   try {
-    config.get_int_at_least("trainer.batch_size", 1);
+    config.check_product("trainer.batch_size", "toy.samples", 25599999, "rows per update");
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("trainer.batch_size"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("256 × 100000 rows per update, more than the limit of "
+                                         "25599999"),
+              std::string::npos)
+        << e.what();
   }
-  EXPECT_THROW(config.get_double_in("trainer.learning_rate", 0.01, 1.0), Error);
-  EXPECT_NO_THROW(config.get_double_in("trainer.learning_rate", 0.0, 1.0));
 }
 
 TEST_F(ConfigTest, UserFileOverridesOnlyKnownKeysWithMatchingTypes) {

@@ -1,6 +1,9 @@
 // The shipped presets load and carry the published defaults (docs/algorithms.md §3).
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <string>
+
 #include "rfm/rl/config.h"
 
 namespace rfm::rl {
@@ -26,6 +29,25 @@ TEST(Presets, RfmPaperDefaults) {
   EXPECT_EQ(config.get_string("rfm.estimator"), "optimal-diag");
   EXPECT_DOUBLE_EQ(config.get_double("rfm.ridge"), 1e-4);
   EXPECT_DOUBLE_EQ(config.get_double("rfm.coefficient_clip"), 2.0);
+}
+
+// Every numeric key of every shipped preset has a range (rl/key_ranges.cpp), and the preset's value
+// lies in it: a new key cannot slip in unchecked, nor a preset carry a value a user could not set.
+TEST(Presets, EveryNumericKeyHasARangeHoldingEachPresetsValue) {
+  int presets = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(RFM_CONFIGS_DIR)) {
+    if (entry.path().extension() != ".toml") continue;
+    const std::string algorithm = entry.path().stem().string();
+    for (const char* preset : {"paper", "cpu"}) {
+      const Config config = Config::from_preset(RFM_CONFIGS_DIR, algorithm, preset);
+      for (const auto& [key, value] : config.values())
+        if (value.index() == 1 || value.index() == 2)
+          EXPECT_NE(key_range(key), nullptr) << algorithm << ": " << key << " has no range";
+      EXPECT_NO_THROW(config.check_ranges()) << algorithm << " " << preset;
+      ++presets;
+    }
+  }
+  EXPECT_EQ(presets, 14);  // seven algorithms, two presets each
 }
 
 }  // namespace

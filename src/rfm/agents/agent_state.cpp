@@ -54,8 +54,9 @@ void read_generator(torch::serialize::InputArchive& archive, const std::string& 
   // CPU and CUDA generators keep states of different sizes (a Mersenne twister, a Philox seed and
   // offset); the state is a CPU byte tensor on every device.
   if (state.numel() != generator.get_state().numel())
-    throw Error("the checkpoint's random-generator state is from another kind of device; resume "
-                "the run with the --device it was trained on");
+    throw Error(
+        "the checkpoint's random-generator state is from another kind of device; resume "
+        "the run with the --device it was trained on");
   generator.set_state(state.cpu());
 }
 

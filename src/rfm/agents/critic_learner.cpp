@@ -13,13 +13,18 @@ namespace rfm::agents {
 
 CommonUpdateOptions CommonUpdateOptions::from_config(const rl::Config& config) {
   CommonUpdateOptions options;
-  options.discount = config.get_double_in("trainer.discount", 0.0, 1.0);
-  options.polyak_tau = config.get_double_in("trainer.polyak_tau", 0.0, 1.0);
-  options.critic_learning_rate = config.get_double_in("trainer.critic_learning_rate", 0.0, 1.0);
-  options.actor_learning_rate = config.get_double_in("trainer.actor_learning_rate", 0.0, 1.0);
-  options.grad_norm_clip = config.get_double_in("trainer.grad_norm_clip", 0.0, 1e9);
+  options.discount = config.get_double("trainer.discount");
+  options.polyak_tau = config.get_double("trainer.polyak_tau");
+  options.critic_learning_rate = config.get_double("trainer.critic_learning_rate");
+  options.actor_learning_rate = config.get_double("trainer.actor_learning_rate");
+  options.grad_norm_clip = config.get_double("trainer.grad_norm_clip");
   options.device = rl::compute_device();
   return options;
+}
+
+void check_estimator_rows(const rl::Config& config, const std::string& samples_key) {
+  config.check_product("trainer.batch_size", samples_key, rl::kMaxRowsPerEvaluation,
+                       "rows per update");
 }
 
 void clip_gradient_norm(const std::vector<torch::Tensor>& parameters, double max_norm) {

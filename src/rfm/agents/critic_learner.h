@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "rfm/flow/estimators.h"
 #include "rfm/nn/networks.h"
@@ -39,6 +40,10 @@ struct CommonUpdateOptions {
   c10::Device device = c10::Device(c10::kCPU);  // where networks live and updates run
   static CommonUpdateOptions from_config(const rl::Config& config);
 };
+
+// Refuses a config whose trainer.batch_size × samples_key (draws per state of an update) exceeds
+// rl::kMaxRowsPerEvaluation, before any network sees such a batch.
+void check_estimator_rows(const rl::Config& config, const std::string& samples_key);
 
 // Rescales the gradients of `parameters` to a global L2 norm of at most max_norm; max_norm 0 leaves
 // them as they are (the baselines' presets: their authors clip only RFM's gradients).

@@ -50,9 +50,8 @@ DiffusionPolicyOptions DiffusionPolicyOptions::from_config(const rl::Config& con
   options.schedule = flow::Schedule::parse(schedule);
   // vp-linear's β_max (β(τ) from 0.1 to β_max), where the preset names one.
   if (schedule == "vp-linear" && config.has("diffusion.vp_beta_max"))
-    options.schedule =
-        flow::Schedule::vp_linear(0.1, config.get_double_in("diffusion.vp_beta_max", 0.1, 1e3));
-  options.steps = config.get_int_at_least("diffusion.steps", 1);
+    options.schedule = flow::Schedule::vp_linear(0.1, config.get_double("diffusion.vp_beta_max"));
+  options.steps = config.get_int("diffusion.steps");
   options.sampler = parse_diffusion_sampler(config.get_string("diffusion.sampler"));
   // Run folders written before diffusion.ancestral_variance existed used the posterior variance.
   if (options.sampler == DiffusionSampler::ancestral && config.has("diffusion.ancestral_variance"))
@@ -60,9 +59,9 @@ DiffusionPolicyOptions DiffusionPolicyOptions::from_config(const rl::Config& con
         parse_ancestral_variance(config.get_string("diffusion.ancestral_variance"));
   options.prediction = parse_diffusion_prediction(config.get_string("diffusion.prediction"));
   options.action_map = parse_action_map(config.get_string("diffusion.action_map"));
-  options.t_min = config.get_double_in("diffusion.t_min", 1e-6, 0.49);
-  options.data_clip = config.get_double_in("diffusion.data_clip", 0.0, 1e6);
-  options.temperature = config.get_double_in(temperature_key, 1e-6, 1e6);
+  options.t_min = config.get_double("diffusion.t_min");
+  options.data_clip = config.get_double("diffusion.data_clip");
+  options.temperature = config.get_double(temperature_key);
   if (config.has("diffusion.time_input"))
     options.time_input = parse_time_input(config.get_string("diffusion.time_input"));
   if (config.has("diffusion.clip_every_step"))

@@ -15,7 +15,8 @@ DqsOptions DqsOptions::from_config(const rl::Config& config) {
   options.policy = DiffusionPolicyOptions::from_config(config, "dqs.temperature");
   options.estimator = flow::EstimatorOptions::parse(config.get_string("dqs.estimator"));
   options.estimator.side = flow::EstimatorSide::noise;
-  options.estimator.num_draws = config.get_int_at_least("dqs.mc_samples", 1);
+  options.estimator.num_draws = config.get_int("dqs.mc_samples");
+  check_estimator_rows(config, "dqs.mc_samples");
   return options;
 }
 

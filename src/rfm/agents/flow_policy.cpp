@@ -9,8 +9,7 @@ FlowPolicy::FlowPolicy(nn::VelocityNetwork network, FlowPolicyOptions options)
   if (!(options_.temperature > 0)) throw Error("rfm.temperature must be positive");
   if (options_.particles < 1) throw Error("rfm.particles must be at least 1");
   if (options_.ode_steps < 1) throw Error("rfm.ode_steps must be at least 1");
-  if (!(options_.t_min >= 0 && options_.t_min < 0.5))
-    throw Error("rfm.t_min must lie in [0, 0.5)");
+  if (!(options_.t_min >= 0 && options_.t_min < 0.5)) throw Error("rfm.t_min must lie in [0, 0.5)");
 }
 
 torch::Tensor FlowPolicy::sample_latents(const torch::Tensor& states, int64_t samples,
@@ -29,8 +28,7 @@ torch::Tensor FlowPolicy::integrate_from_noise(const torch::Tensor& repeated_sta
   const torch::Tensor condition =
       network.condition_features(repeated_states, temperature.expand({rows}));
   // §3: u starts from N(0, I) at t = t_min.
-  torch::Tensor u =
-      torch::randn({rows, network.action_size}, generator, repeated_states.options());
+  torch::Tensor u = torch::randn({rows, network.action_size}, generator, repeated_states.options());
   const double dt = (1.0 - 2.0 * options_.t_min) / static_cast<double>(options_.ode_steps);
   for (int64_t step = 0; step < options_.ode_steps; ++step) {
     const double t = options_.t_min + static_cast<double>(step) * dt;

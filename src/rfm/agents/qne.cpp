@@ -30,11 +30,13 @@ QneOptions QneOptions::from_config(const rl::Config& config) {
   QneOptions options;
   options.common = CommonUpdateOptions::from_config(config);
   options.policy = DiffusionPolicyOptions::from_config(config, "qne.temperature");
-  options.candidates = config.get_int_at_least("qne.candidates", 1);
+  options.candidates = config.get_int("qne.candidates");
   options.soft_backup = config.get_bool("qne.soft_backup");
-  options.log_prob_samples = config.get_int_at_least("qne.log_prob_samples", 1);
-  options.log_prob_steps = config.get_int_at_least("qne.log_prob_steps", 1);
-  options.eval_candidates = config.get_int_at_least("qne.eval_candidates", 1);
+  options.log_prob_samples = config.get_int("qne.log_prob_samples");
+  options.log_prob_steps = config.get_int("qne.log_prob_steps");
+  options.eval_candidates = config.get_int("qne.eval_candidates");
+  check_estimator_rows(config, "qne.candidates");
+  check_estimator_rows(config, "qne.log_prob_samples");
   return options;
 }
 

@@ -15,9 +15,9 @@ QsmOptions QsmOptions::from_config(const rl::Config& config) {
   QsmOptions options;
   options.common = CommonUpdateOptions::from_config(config);
   options.policy = DiffusionPolicyOptions::from_config(config, "qsm.temperature");
-  options.q_grad_scale = config.get_double_in("qsm.q_grad_scale", 0.0, 1e6);
-  options.target_action_noise = config.get_double_in("qsm.target_action_noise", 0.0, 10.0);
-  options.exploration_noise = config.get_double_in("qsm.exploration_noise", 0.0, 10.0);
+  options.q_grad_scale = config.get_double("qsm.q_grad_scale");
+  options.target_action_noise = config.get_double("qsm.target_action_noise");
+  options.exploration_noise = config.get_double("qsm.exploration_noise");
   return options;
 }
 

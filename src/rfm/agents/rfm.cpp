@@ -35,9 +35,9 @@ flow::EstimatorOptions estimator_options_from_config(const rl::Config& config) {
   flow::EstimatorOptions options =
       flow::EstimatorOptions::parse(config.get_string("rfm.estimator"));
   options.side = flow::parse_estimator_side(config.get_string("rfm.estimator_side"));
-  options.num_draws = config.get_int_at_least("rfm.mc_samples", 1);
-  options.ridge = config.get_double_in("rfm.ridge", 0.0, 1e6);
-  options.clip = config.get_double_in("rfm.coefficient_clip", 0.0, 1e6);
+  options.num_draws = config.get_int("rfm.mc_samples");
+  options.ridge = config.get_double("rfm.ridge");
+  options.clip = config.get_double("rfm.coefficient_clip");
   return options;
 }
 
@@ -50,13 +50,14 @@ ProposalSource proposal_from_config(const rl::Config& config) {
 
 RfmOptions RfmOptions::from_config(const rl::Config& config) {
   RfmOptions options;
-  options.policy.temperature = config.get_double_in("rfm.temperature", 1e-6, 1e6);
-  options.policy.particles = config.get_int_at_least("rfm.particles", 1);
-  options.policy.ode_steps = config.get_int_at_least("rfm.ode_steps", 1);
+  options.policy.temperature = config.get_double("rfm.temperature");
+  options.policy.particles = config.get_int("rfm.particles");
+  options.policy.ode_steps = config.get_int("rfm.ode_steps");
   options.policy.ode_method = flow::parse_ode_method(config.get_string("rfm.ode_method"));
-  options.policy.t_min = config.get_double_in("rfm.t_min", 0.0, 0.49);
+  options.policy.t_min = config.get_double("rfm.t_min");
   options.estimator = estimator_options_from_config(config);
   options.proposal = proposal_from_config(config);
+  check_estimator_rows(config, "rfm.mc_samples");
   options.common = CommonUpdateOptions::from_config(config);
   return options;
 }

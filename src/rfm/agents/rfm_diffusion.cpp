@@ -28,7 +28,8 @@ RfmDiffusionOptions RfmDiffusionOptions::from_config(const rl::Config& config) {
         "unbounded latent (docs/algorithms.md §2, bounded actions)");
   options.estimator = estimator_options_from_config(config);
   options.proposal = proposal_from_config(config);
-  options.particles = config.get_int_at_least("rfm.particles", 1);
+  options.particles = config.get_int("rfm.particles");
+  check_estimator_rows(config, "rfm.mc_samples");
   return options;
 }
 

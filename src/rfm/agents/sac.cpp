@@ -48,14 +48,12 @@ class FrozenParameters {
 
 SacOptions SacOptions::from_config(const rl::Config& config) {
   SacOptions options;
-  options.initial_temperature = config.get_double_in("sac.initial_temperature", 1e-8, 1e8);
+  options.initial_temperature = config.get_double("sac.initial_temperature");
   options.learn_temperature = config.get_bool("sac.learn_temperature");
-  options.temperature_learning_rate =
-      config.get_double_in("sac.temperature_learning_rate", 0.0, 1.0);
-  options.target_entropy_per_dimension =
-      config.get_double_in("sac.target_entropy_per_dimension", -100.0, 100.0);
-  options.log_std_min = config.get_double_in("sac.log_std_min", -100.0, 100.0);
-  options.log_std_max = config.get_double_in("sac.log_std_max", -100.0, 100.0);
+  options.temperature_learning_rate = config.get_double("sac.temperature_learning_rate");
+  options.target_entropy_per_dimension = config.get_double("sac.target_entropy_per_dimension");
+  options.log_std_min = config.get_double("sac.log_std_min");
+  options.log_std_max = config.get_double("sac.log_std_max");
   if (options.log_std_min >= options.log_std_max)
     throw Error("sac.log_std_min must be below sac.log_std_max");
   options.common = CommonUpdateOptions::from_config(config);

@@ -10,8 +10,8 @@ namespace rfm::envs {
 
 namespace {
 constexpr double kTimeLimit = 10.0;
-constexpr double kRunSpeed = 10.0;      // _RUN_SPEED, m/s
-constexpr int kSettleSteps = 200;       // physics steps with zero control after randomisation
+constexpr double kRunSpeed = 10.0;  // _RUN_SPEED, m/s
+constexpr int kSettleSteps = 200;   // physics steps with zero control after randomisation
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 class Cheetah : public MujocoTask {

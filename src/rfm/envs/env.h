@@ -10,9 +10,9 @@
 namespace rfm::envs {
 
 struct TaskSpec {
-  std::string name;             // e.g. "cheetah-run"
-  int observation_size = 0;     // length of the flattened observation
-  int action_size = 0;          // length of the action vector
+  std::string name;                  // e.g. "cheetah-run"
+  int observation_size = 0;          // length of the flattened observation
+  int action_size = 0;               // length of the action vector
   std::vector<double> action_lower;  // per-dimension action bounds
   std::vector<double> action_upper;
   double control_timestep = 0;  // seconds of simulated time per agent step

@@ -55,8 +55,7 @@ class Hopper : public MujocoTask {
     const double standing = tolerance(height, kStandHeight, kMaxHeight);
     if (hopping_) {
       const double speed = physics_const().sensor_data(com_velocity_)[0];
-      return standing *
-             tolerance(speed, kHopSpeed, kInf, kHopSpeed / 2, Sigmoid::kLinear, 0.5);
+      return standing * tolerance(speed, kHopSpeed, kInf, kHopSpeed / 2, Sigmoid::kLinear, 0.5);
     }
     double control = 0.0;
     for (int i = 0; i < m()->nu; ++i) control += small_control_term(d()->ctrl[i]);

@@ -12,15 +12,24 @@ constexpr double kPi = 3.14159265358979323846;
 
 const char* warning_name(int index) {
   switch (index) {
-    case mjWARN_INERTIA: return "invalid inertia";
-    case mjWARN_CONTACTFULL: return "contact buffer full (nconmax)";
-    case mjWARN_CNSTRFULL: return "constraint buffer full (njmax)";
-    case mjWARN_VGEOMFULL: return "visual geom buffer full";
-    case mjWARN_BADQPOS: return "bad qpos (NaN or huge)";
-    case mjWARN_BADQVEL: return "bad qvel (NaN or huge)";
-    case mjWARN_BADQACC: return "bad qacc (NaN or huge); the simulation is unstable";
-    case mjWARN_BADCTRL: return "bad ctrl (NaN or huge)";
-    default: return "unknown warning";
+    case mjWARN_INERTIA:
+      return "invalid inertia";
+    case mjWARN_CONTACTFULL:
+      return "contact buffer full (nconmax)";
+    case mjWARN_CNSTRFULL:
+      return "constraint buffer full (njmax)";
+    case mjWARN_VGEOMFULL:
+      return "visual geom buffer full";
+    case mjWARN_BADQPOS:
+      return "bad qpos (NaN or huge)";
+    case mjWARN_BADQVEL:
+      return "bad qvel (NaN or huge)";
+    case mjWARN_BADQACC:
+      return "bad qacc (NaN or huge); the simulation is unstable";
+    case mjWARN_BADCTRL:
+      return "bad ctrl (NaN or huge)";
+    default:
+      return "unknown warning";
   }
 }
 // MuJoCo's default warning handler prints and appends to MUJOCO_LOG.TXT in the working directory.
@@ -93,8 +102,8 @@ MujocoTask::MujocoTask(const MujocoTaskConfig& config, const std::string& model_
     if (std::abs(ratio - substeps_) > 1e-8 || substeps_ < 1) {
       std::ostringstream message;
       message << config.name << ": control timestep " << config.control_timestep
-              << " is not a multiple of the model's timestep " << h << " in '"
-              << physics_->path() << "'";
+              << " is not a multiple of the model's timestep " << h << " in '" << physics_->path()
+              << "'";
       throw Error(message.str());
     }
   }
@@ -102,6 +111,10 @@ MujocoTask::MujocoTask(const MujocoTaskConfig& config, const std::string& model_
   spec_.name = config.name;
   spec_.control_timestep = h * substeps_;
   spec_.episode_steps = static_cast<int>(std::lround(config.time_limit / spec_.control_timestep));
+  // An agent needs something to act on (a model without actuators divides by zero downstream).
+  if (model->nu < 1)
+    throw Error(config.name + ": model '" + physics_->path() +
+                "' has no actuators; a task's model needs at least one");
   spec_.action_size = model->nu;
   for (int i = 0; i < model->nu; ++i) {
     const bool limited = model->actuator_ctrllimited[i];
@@ -110,7 +123,9 @@ MujocoTask::MujocoTask(const MujocoTaskConfig& config, const std::string& model_
   }
 }
 
-void MujocoTask::set_observation_size(int size) { spec_.observation_size = size; }
+void MujocoTask::set_observation_size(int size) {
+  spec_.observation_size = size;
+}
 
 void MujocoTask::advance_physics(int n) {
   mjModel* model = physics_->model();

@@ -59,10 +59,10 @@ class Physics {
 };
 
 struct MujocoTaskConfig {
-  std::string name;           // task name, e.g. "cheetah-run"
-  std::string model_file;     // file name inside the model directory, e.g. "cheetah.xml"
+  std::string name;             // task name, e.g. "cheetah-run"
+  std::string model_file;       // file name inside the model directory, e.g. "cheetah.xml"
   double control_timestep = 0;  // 0: one physics step per agent step
-  double time_limit = 0;      // seconds
+  double time_limit = 0;        // seconds
 };
 
 class MujocoTask : public Env {

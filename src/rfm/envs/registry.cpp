@@ -16,9 +16,9 @@ namespace {
 std::vector<TaskEntry> build_task_table() {
   std::vector<TaskEntry> tasks;
   // The paper's eight tasks come first, in the paper's order.
-  const std::vector<std::string> paper_order = {
-      "cheetah-run", "cartpole-swingup", "fish-swim",   "fish-upright",
-      "walker-walk", "walker-run",       "finger-spin", "finger-turn_hard"};
+  const std::vector<std::string> paper_order = {"cheetah-run",  "cartpole-swingup", "fish-swim",
+                                                "fish-upright", "walker-walk",      "walker-run",
+                                                "finger-spin",  "finger-turn_hard"};
   std::vector<TaskEntry> unordered;
   for (auto add : {add_cheetah_tasks, add_cartpole_tasks, add_fish_tasks, add_walker_tasks,
                    add_finger_tasks, add_hopper_tasks, add_reacher_tasks, add_pendulum_tasks,
@@ -90,8 +90,7 @@ std::unique_ptr<Env> make_env(const std::string& name, const std::string& model_
     if (entry.name == name) return entry.make(model_dir.empty() ? default_model_dir() : model_dir);
   std::string message = "unknown task '" + name + "'; did you mean ";
   const auto suggestions = closest_task_names(name);
-  for (std::size_t i = 0; i < suggestions.size(); ++i)
-    message += (i ? ", " : "") + suggestions[i];
+  for (std::size_t i = 0; i < suggestions.size(); ++i) message += (i ? ", " : "") + suggestions[i];
   message += "? ('rfm tasks' lists all)";
   throw Error(message);
 }

@@ -6,7 +6,16 @@
 
 namespace rfm::envs {
 
-enum class Sigmoid { kGaussian, kHyperbolic, kLongTail, kReciprocal, kCosine, kLinear, kQuadratic, kTanhSquared };
+enum class Sigmoid {
+  kGaussian,
+  kHyperbolic,
+  kLongTail,
+  kReciprocal,
+  kCosine,
+  kLinear,
+  kQuadratic,
+  kTanhSquared
+};
 
 // Parses a sigmoid name ("gaussian", "long_tail", ...). Throws rfm::Error on an unknown name.
 Sigmoid sigmoid_from_name(const std::string& name);

@@ -57,8 +57,7 @@ class Walker : public MujocoTask {
     const double stand = (3.0 * standing + upright) / 4.0;
     if (move_speed_ == 0.0) return stand;
     const double speed = physics_const().sensor_data(com_velocity_)[0];
-    const double move =
-        tolerance(speed, move_speed_, kInf, move_speed_ / 2, Sigmoid::kLinear, 0.5);
+    const double move = tolerance(speed, move_speed_, kInf, move_speed_ / 2, Sigmoid::kLinear, 0.5);
     return stand * (5.0 * move + 1.0) / 6.0;
   }
 

@@ -111,10 +111,12 @@ double bandit_histogram_distance(const torch::Tensor& first, const torch::Tensor
 
 BanditPolicyFit fit_to_bandit_boltzmann(Agent& agent, int64_t samples, double temperature) {
   at::Generator generator = flow::make_generator(13);
-  return fit_to_bandit_boltzmann(
-      agent.act(torch::ones({samples, 1}), /*explore=*/true, generator), temperature);
+  return fit_to_bandit_boltzmann(agent.act(torch::ones({samples, 1}), /*explore=*/true, generator),
+                                 temperature);
 }
 
-envs::TaskSpec bandit_task_spec() { return envs::make_env("bandit-bimodal")->spec(); }
+envs::TaskSpec bandit_task_spec() {
+  return envs::make_env("bandit-bimodal")->spec();
+}
 
 }  // namespace rfm::rl

@@ -1,10 +1,12 @@
 #include "rfm/rl/config.h"
 
+#include <toml++/toml.h>
+
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "rfm/util/error.h"
 
@@ -13,14 +15,21 @@ namespace rfm::rl {
 namespace {
 const char* type_name(const ConfigValue& value) {
   switch (value.index()) {
-    case 0: return "a boolean";
-    case 1: return "an integer";
-    case 2: return "a number";
-    default: return "a string";
+    case 0:
+      return "a boolean";
+    case 1:
+      return "an integer";
+    case 2:
+      return "a number";
+    default:
+      return "a string";
   }
 }
 
 toml::table parse_toml_file(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error))
+    throw Error("config file '" + path + "' is a folder, not a TOML file");
   std::ifstream probe(path);
   if (!probe) throw Error("cannot read config file '" + path + "'");
   try {
@@ -38,8 +47,8 @@ void flatten(const toml::table& table, const std::string& prefix,
              std::vector<std::pair<std::string, ConfigValue>>& out, const std::string& origin,
              const std::string& skip = "") {
   for (const auto& [raw_key, node] : table) {
-    const std::string key = prefix.empty() ? std::string(raw_key.str())
-                                           : prefix + "." + std::string(raw_key.str());
+    const std::string key =
+        prefix.empty() ? std::string(raw_key.str()) : prefix + "." + std::string(raw_key.str());
     if (prefix.empty() && !skip.empty() && key == skip) continue;
     if (const auto* sub = node.as_table()) {
       flatten(*sub, key, out, origin);
@@ -52,7 +61,8 @@ void flatten(const toml::table& table, const std::string& prefix,
     } else if (const auto* s = node.as_string()) {
       out.emplace_back(key, s->get());
     } else {
-      throw Error(origin + ": key '" + key + "' has an unsupported value (use a boolean, number "
+      throw Error(origin + ": key '" + key +
+                  "' has an unsupported value (use a boolean, number "
                   "or string)");
     }
   }
@@ -123,8 +133,7 @@ void Config::assign(const std::string& key, const ConfigValue& value, const std:
 
 void Config::set(const std::string& assignment) {
   const auto equals = assignment.find('=');
-  if (equals == std::string::npos)
-    throw Error("--set '" + assignment + "': expected key=value");
+  if (equals == std::string::npos) throw Error("--set '" + assignment + "': expected key=value");
   const std::string key = trim(assignment.substr(0, equals));
   const std::string text = trim(assignment.substr(equals + 1));
   const ConfigValue& existing = lookup(key);
@@ -157,6 +166,16 @@ void Config::set(const std::string& assignment) {
   }
 }
 
+void Config::check_range(const std::string& key, const ConfigValue& value) const {
+  const KeyRange* range = key_range(key);
+  if (!range || (value.index() != 1 && value.index() != 2)) return;  // the getter names the type
+  const double number = value.index() == 1 ? static_cast<double>(std::get<std::int64_t>(value))
+                                           : std::get<double>(value);
+  if (number >= range->lo && number <= range->hi) return;
+  throw Error("config key '" + key + "' = " + value_text(value) + " is outside its range [" +
+              value_text(range->lo) + ", " + value_text(range->hi) + "]");
+}
+
 const ConfigValue& Config::lookup(const std::string& key) const {
   auto it = values_.find(key);
   if (it == values_.end()) throw Error("unknown config key '" + key + "'");
@@ -172,11 +191,13 @@ bool Config::get_bool(const std::string& key) const {
 std::int64_t Config::get_int(const std::string& key) const {
   const auto& value = lookup(key);
   if (value.index() != 1) throw Error("config key '" + key + "' is not an integer");
+  check_range(key, value);
   return std::get<std::int64_t>(value);
 }
 
 double Config::get_double(const std::string& key) const {
   const auto& value = lookup(key);
+  check_range(key, value);
   if (value.index() == 1) return static_cast<double>(std::get<std::int64_t>(value));
   if (value.index() != 2) throw Error("config key '" + key + "' is not a number");
   return std::get<double>(value);
@@ -188,31 +209,31 @@ const std::string& Config::get_string(const std::string& key) const {
   return std::get<std::string>(value);
 }
 
-std::int64_t Config::get_int_at_least(const std::string& key, std::int64_t minimum) const {
-  const std::int64_t value = get_int(key);
-  if (value < minimum)
-    throw Error("config key '" + key + "' = " + std::to_string(value) + " must be at least " +
-                std::to_string(minimum));
-  return value;
+void Config::check_ranges() const {
+  for (const auto& [key, value] : values_)
+    if (value.index() == 1 || value.index() == 2) check_range(key, value);
 }
 
-double Config::get_double_in(const std::string& key, double lo, double hi) const {
-  const double value = get_double(key);
-  if (!(value >= lo && value <= hi)) {
-    std::ostringstream message;
-    message << "config key '" << key << "' = " << value << " must be in [" << lo << ", " << hi
-            << "]";
-    throw Error(message.str());
-  }
-  return value;
+void Config::check_product(const std::string& key_a, const std::string& key_b, std::int64_t limit,
+                           const std::string& what) const {
+  const std::int64_t a = get_int(key_a), b = get_int(key_b);
+  // Both are at least 1 and at most 1e12 (their ranges), so the test cannot overflow.
+  if (a > limit / b)
+    throw Error("config keys " + key_a + " × " + key_b + " = " + std::to_string(a) + " × " +
+                std::to_string(b) + " " + what + ", more than the limit of " +
+                std::to_string(limit));
 }
 
 std::string Config::to_toml() const {
   std::ostringstream out;
   auto write_value = [&out](const ConfigValue& value) {
     switch (value.index()) {
-      case 0: out << (std::get<bool>(value) ? "true" : "false"); break;
-      case 1: out << std::get<std::int64_t>(value); break;
+      case 0:
+        out << (std::get<bool>(value) ? "true" : "false");
+        break;
+      case 1:
+        out << std::get<std::int64_t>(value);
+        break;
       case 2: {
         // The shortest text that reads back to the same double (0.0003, not
         // 0.00029999999999999997), and a decimal point so that the value reads back as a float.
@@ -224,7 +245,9 @@ std::string Config::to_toml() const {
         out << text;
         break;
       }
-      default: out << toml::value<std::string>(std::get<std::string>(value)); break;
+      default:
+        out << toml::value<std::string>(std::get<std::string>(value));
+        break;
     }
     out << "\n";
   };

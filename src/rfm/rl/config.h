@@ -36,9 +36,13 @@ class Config {
   double get_double(const std::string& key) const;  // integers are accepted for doubles
   const std::string& get_string(const std::string& key) const;
 
-  // Range checks that throw rfm::Error naming the key.
-  std::int64_t get_int_at_least(const std::string& key, std::int64_t minimum) const;
-  double get_double_in(const std::string& key, double lo, double hi) const;
+  // Throws rfm::Error naming every numeric key whose value lies outside its range (key_range);
+  // run before anything is built from the config. The getters check the key they read too.
+  void check_ranges() const;
+  // Throws rfm::Error when key_a × key_b (rows a step evaluates at once, e.g. batch_size ×
+  // mc_samples) exceeds `limit`, saying what the product is.
+  void check_product(const std::string& key_a, const std::string& key_b, std::int64_t limit,
+                     const std::string& what) const;
 
   // Fully resolved TOML text (sections in key order), for the run folder's config.toml.
   std::string to_toml() const;
@@ -47,9 +51,21 @@ class Config {
  private:
   void assign(const std::string& key, const ConfigValue& value, const std::string& origin);
   const ConfigValue& lookup(const std::string& key) const;
+  void check_range(const std::string& key, const ConfigValue& value) const;
 
   std::map<std::string, ConfigValue> values_;  // dotted keys: "trainer.batch_size"
 };
+
+// The closed interval [lo, hi] a numeric key's value must lie in (key_ranges.cpp).
+struct KeyRange {
+  double lo, hi;
+};
+// The range of a preset key, or nullptr for a key without one (strings, booleans, [run]).
+const KeyRange* key_range(const std::string& key);
+
+// Rows one network evaluation may hold at most (batch × samples): 4 Mi rows of a 256-wide layer
+// are 4 GiB of activations.
+constexpr std::int64_t kMaxRowsPerEvaluation = std::int64_t{1} << 22;
 
 // A value as a user reads it in a message or a table: true, 128, 0.0003, "optimal-diag".
 std::string value_text(const ConfigValue& value);

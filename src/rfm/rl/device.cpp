@@ -20,6 +20,8 @@ c10::Device parse_device(const std::string& name) {
   }
   if (!device.is_cpu() && !device.is_cuda())
     throw Error("device '" + name + "' is not supported (valid: cpu, cuda, cuda:N)");
+  if (device.is_cpu() && device.has_index())
+    throw Error("device '" + name + "': the CPU takes no index (valid: cpu, cuda, cuda:N)");
   if (device.is_cuda()) {
     const auto count = static_cast<int>(torch::cuda::device_count());
     if (count == 0)

@@ -55,6 +55,8 @@ void add_provenance(Config& config) {
   config.define("provenance.created", utc_now());
 }
 
-bool is_provenance_key(const std::string& key) { return key.rfind("provenance.", 0) == 0; }
+bool is_provenance_key(const std::string& key) {
+  return key.rfind("provenance.", 0) == 0;
+}
 
 }  // namespace rfm::rl

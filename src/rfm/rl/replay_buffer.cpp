@@ -1,8 +1,10 @@
 #include "rfm/rl/replay_buffer.h"
 
 #include <ATen/ATen.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <istream>
 #include <ostream>
@@ -37,11 +39,32 @@ T read_value(std::istream& in) {
     throw Error("replay buffer checkpoint is truncated");
   return value;
 }
+
+double gibibytes(double bytes) {
+  return bytes / (1024.0 * 1024.0 * 1024.0);
+}
+
+// Refuses a buffer that would not fit in this machine's memory, before allocating it.
+void check_fits_in_memory(std::int64_t capacity, int observation_size, int action_size) {
+  const double row_bytes = sizeof(float) * (2.0 * observation_size + action_size + 3.0);
+  const double bytes = row_bytes * static_cast<double>(capacity);
+  const double memory =
+      static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
+  if (memory > 0 && bytes > 0.9 * memory) {
+    char message[256];
+    std::snprintf(message, sizeof message,
+                  "trainer.replay_size = %lld transitions of this task need %.1f GiB, more than "
+                  "90%% of this machine's %.1f GiB of memory",
+                  static_cast<long long>(capacity), gibibytes(bytes), gibibytes(memory));
+    throw Error(message);
+  }
+}
 }  // namespace
 
 ReplayBuffer::ReplayBuffer(std::int64_t capacity, int observation_size, int action_size)
     : capacity_(capacity), observation_size_(observation_size), action_size_(action_size) {
   if (capacity < 1) throw Error("replay buffer capacity must be at least 1");
+  check_fits_in_memory(capacity, observation_size, action_size);
   const auto f32 = torch::TensorOptions().dtype(torch::kFloat32);
   observations_ = torch::zeros({capacity, observation_size}, f32);
   actions_ = torch::zeros({capacity, action_size}, f32);
@@ -113,8 +136,8 @@ void ReplayBuffer::save(std::ostream& out) const {
   write_value<std::int32_t>(out, action_size_);
   write_value<std::int64_t>(out, size_);
   write_value<std::int64_t>(out, next_);
-  for (const auto* tensor : {&observations_, &actions_, &rewards_, &next_observations_,
-                             &terminal_, &truncated_})
+  for (const auto* tensor :
+       {&observations_, &actions_, &rewards_, &next_observations_, &terminal_, &truncated_})
     write_tensor(out, *tensor, size_);
 }
 
@@ -126,8 +149,7 @@ void ReplayBuffer::load(std::istream& in) {
   const auto capacity = read_value<std::int64_t>(in);
   const auto observation_size = read_value<std::int32_t>(in);
   const auto action_size = read_value<std::int32_t>(in);
-  if (capacity != capacity_ || observation_size != observation_size_ ||
-      action_size != action_size_)
+  if (capacity != capacity_ || observation_size != observation_size_ || action_size != action_size_)
     throw Error("replay buffer checkpoint has capacity " + std::to_string(capacity) +
                 ", observation size " + std::to_string(observation_size) + ", action size " +
                 std::to_string(action_size) + "; this run expects " + std::to_string(capacity_) +

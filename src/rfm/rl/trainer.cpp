@@ -65,15 +65,15 @@ struct TrainerSettings {
 
   static TrainerSettings from_config(const Config& config) {
     TrainerSettings s{};
-    s.total_steps = config.get_int_at_least("trainer.total_steps", 1);
-    s.warmup_steps = config.get_int_at_least("trainer.warmup_steps", 0);
-    s.batch_size = config.get_int_at_least("trainer.batch_size", 1);
-    s.updates_per_step = config.get_int_at_least("trainer.updates_per_step", 0);
-    s.replay_size = config.get_int_at_least("trainer.replay_size", 1);
-    s.eval_every = config.get_int_at_least("trainer.eval_every", 1);
-    s.eval_episodes = config.get_int_at_least("trainer.eval_episodes", 1);
-    s.checkpoint_every = config.get_int_at_least("trainer.checkpoint_every", 1);
-    s.log_every = config.get_int_at_least("trainer.log_every", 1);
+    s.total_steps = config.get_int("trainer.total_steps");
+    s.warmup_steps = config.get_int("trainer.warmup_steps");
+    s.batch_size = config.get_int("trainer.batch_size");
+    s.updates_per_step = config.get_int("trainer.updates_per_step");
+    s.replay_size = config.get_int("trainer.replay_size");
+    s.eval_every = config.get_int("trainer.eval_every");
+    s.eval_episodes = config.get_int("trainer.eval_episodes");
+    s.checkpoint_every = config.get_int("trainer.checkpoint_every");
+    s.log_every = config.get_int("trainer.log_every");
     return s;
   }
 };
@@ -161,18 +161,6 @@ void check_checkpoint_frame(const std::string& data, const std::string& where) {
     throw Error("checkpoint '" + where + "' is damaged (its checksum does not match its contents)");
 }
 
-void write_atomically(const fs::path& path, const std::string& text) {
-  write_file_atomically(path.string(), text);
-}
-
-std::string read_whole_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot read '" + path.string() + "'");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 std::string format_number(double value) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.9g", value);
@@ -182,7 +170,7 @@ std::string format_number(double value) {
 // The header and the rows whose first field (the step) is at most `last_step`: the part of a CSV an
 // interrupted run had written up to its checkpoint. Throws on a row without a step.
 std::string csv_rows_up_to(const fs::path& path, std::int64_t last_step) {
-  std::string text = read_whole_file(path);
+  std::string text = read_file(path.string());
   // A process killed while writing may have left half a row: drop it.
   text.erase(text.find_last_of('\n') == std::string::npos ? 0 : text.find_last_of('\n') + 1);
   std::istringstream in(text);
@@ -312,7 +300,7 @@ class Session {
 
   // Restores the state of the checkpoint file; throws before anything is changed on disk.
   void restore(const fs::path& path) {
-    const std::string data = read_whole_file(path);
+    const std::string data = read_file(path.string());
     const std::string where = path.string();
     check_checkpoint_frame(data, where);
     Reader reader(data, where);
@@ -569,7 +557,7 @@ class Session {
     put<std::uint64_t>(data, checksum_of(data.data(), data.size()));
     try {
       fs::create_directories(run_dir_ / "checkpoint");
-      write_atomically(run_dir_ / kCheckpointFile, data);
+      write_file_atomically((run_dir_ / kCheckpointFile).string(), data);
     } catch (const std::exception& error) {
       const std::string kept =
           last_checkpoint_step_ >= 0
@@ -636,7 +624,7 @@ RunIdentity run_identity(const Config& config) {
   RunIdentity identity;
   identity.algorithm = config.get_string("run.algorithm");
   identity.task = config.get_string("run.task");
-  identity.seed = static_cast<std::uint64_t>(config.get_int_at_least("run.seed", 0));
+  identity.seed = static_cast<std::uint64_t>(config.get_int("run.seed"));
   return identity;
 }
 
@@ -674,7 +662,7 @@ void start_run(const Config& config, const std::string& run_dir, const AgentFact
   Config recorded = config;
   add_provenance(recorded);
   fs::create_directories(run_dir);
-  write_atomically(fs::path(run_dir) / "config.toml", recorded.to_toml());
+  write_file_atomically((fs::path(run_dir) / "config.toml").string(), recorded.to_toml());
   session.start();
   session.run();
 }
@@ -732,8 +720,9 @@ void resume_run(const std::string& run_dir, std::int64_t total_steps, const Agen
     const fs::path path = fs::path(run_dir) / name;
     if (fs::exists(path)) kept_rows.emplace_back(path, csv_rows_up_to(path, session.step()));
   }
-  for (const auto& [path, rows] : kept_rows) write_atomically(path, rows);
-  if (total_steps > 0) write_atomically(fs::path(run_dir) / "config.toml", config.to_toml());
+  for (const auto& [path, rows] : kept_rows) write_file_atomically(path.string(), rows);
+  if (total_steps > 0)
+    write_file_atomically((fs::path(run_dir) / "config.toml").string(), config.to_toml());
   session.run();
 }
 
@@ -741,7 +730,7 @@ std::int64_t checkpoint_step(const std::string& run_dir) {
   const fs::path path = checkpoint_path(run_dir);
   if (!fs::exists(path)) return -1;
   // The whole file is checked (marker and checksum), then the header's leading fields are read.
-  const std::string data = read_whole_file(path);
+  const std::string data = read_file(path.string());
   check_checkpoint_frame(data, path.string());
   Reader reader(data, path.string());
   reader.get<std::uint64_t>();  // magic

@@ -57,6 +57,21 @@ void sync_folder_of(const std::string& path) {
 
 }  // namespace
 
+void check_output_file(const std::string& path, const std::string& option) {
+  namespace fs = std::filesystem;
+  if (path.empty()) throw Error(option + " is empty; give a file name");
+  std::error_code error;
+  if (fs::is_directory(path, error))
+    throw Error(option + " '" + path + "' is a folder; give a file name");
+  const fs::path parent = fs::path(path).parent_path();
+  const std::string folder = parent.empty() ? "." : parent.string();
+  if (!fs::is_directory(folder, error))
+    throw Error(option + " '" + path + "': folder '" + folder + "' does not exist");
+  if (access(folder.c_str(), W_OK) != 0)
+    throw Error(option + " '" + path + "': cannot write into folder '" + folder +
+                "': " + describe_errno(errno));
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error("cannot read '" + path + "'");

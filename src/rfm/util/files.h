@@ -14,6 +14,11 @@ std::string describe_errno(int error);
 // The contents of a file; throws rfm::Error when it cannot be read.
 std::string read_file(const std::string& path);
 
+// Refuses, before any work, an output path a command could not write at its end: empty, a folder,
+// in a folder that does not exist or that this process may not write into. `option` names the
+// command-line option that gave the path ("--out").
+void check_output_file(const std::string& path, const std::string& option);
+
 // Writes `text` to `path` through an AtomicOutput; throws rfm::Error naming the cause (for a full
 // disk: "no space left on device") after removing the temporary file.
 void write_file_atomically(const std::string& path, const std::string& text);

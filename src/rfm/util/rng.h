@@ -2,9 +2,9 @@
 // gives the same sequence on every standard library.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <cmath>
 #include <random>
 
 namespace rfm {
