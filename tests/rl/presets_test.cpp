@@ -40,9 +40,11 @@ TEST(Presets, EveryNumericKeyHasARangeHoldingEachPresetsValue) {
     const std::string algorithm = entry.path().stem().string();
     for (const char* preset : {"paper", "cpu"}) {
       const Config config = Config::from_preset(RFM_CONFIGS_DIR, algorithm, preset);
-      for (const auto& [key, value] : config.values())
-        if (value.index() == 1 || value.index() == 2)
+      for (const auto& [key, value] : config.values()) {
+        if (value.index() == 1 || value.index() == 2) {
           EXPECT_NE(key_range(key), nullptr) << algorithm << ": " << key << " has no range";
+        }
+      }
       EXPECT_NO_THROW(config.check_ranges()) << algorithm << " " << preset;
       ++presets;
     }
