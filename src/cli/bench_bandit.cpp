@@ -13,6 +13,7 @@
 #include "rfm/flow/estimators.h"
 #include "rfm/rl/bandit_harness.h"
 #include "rfm/rl/config.h"
+#include "rfm/util/format.h"
 
 namespace rfm::cli {
 
@@ -41,7 +42,7 @@ void run_bench_bandit(const BenchBanditOptions& options) {
   const rl::AgentFactory factory = agents::agent_factory(options.algorithm);
   rl::Config config = rl::Config::from_preset(configs_dir(), options.algorithm, "paper");
   const std::string temperature = temperature_key(options.algorithm);
-  if (config.has(temperature)) config.set(temperature + "=" + std::to_string(options.temperature));
+  if (config.has(temperature)) config.set(temperature + "=" + format_shortest(options.temperature));
   if (config.has("rfm.particles")) config.set("rfm.particles=1");
   if (config.has("rfm.mc_samples"))
     config.set("rfm.mc_samples=" + std::to_string(options.mc_samples));

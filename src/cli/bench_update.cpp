@@ -47,9 +47,10 @@ double rfm_update_flops(const agents::RfmOptions& options, int64_t state, int64_
       2 * ((state + action + 256) * hidden + 2 * hidden * hidden + hidden * action);
   // Two critic members per row.
   const double critic = 2 * 2 * ((state + action) * hidden + hidden * hidden + hidden);
+  const auto& policy = std::get<agents::FlowPolicyOptions>(options.policy);
   const double steps_per_path =
-      options.policy.ode_steps * (options.policy.ode_method == flow::OdeMethod::heun ? 2 : 1);
-  const double particles = options.policy.particles;
+      policy.ode_steps * (policy.ode_method == flow::OdeMethod::heun ? 2 : 1);
+  const double particles = options.particles;
   const double sampled_states =
       options.proposal == agents::ProposalSource::on_policy ? 2 * batch : batch;
   const double sampling =
@@ -127,8 +128,9 @@ void run_bench_update(const BenchUpdateOptions& options) {
     if (rfm_columns) {
       rfm_options = agents::RfmOptions::from_config(config);
       std::printf(" %5lld %4lld %5lld", static_cast<long long>(rfm_options->estimator.num_draws),
-                  static_cast<long long>(rfm_options->policy.particles),
-                  static_cast<long long>(rfm_options->policy.ode_steps));
+                  static_cast<long long>(rfm_options->particles),
+                  static_cast<long long>(
+                      std::get<agents::FlowPolicyOptions>(rfm_options->policy).ode_steps));
     }
     std::printf(" %10.2f %9.1f", 1.0 / per_update, 1e3 * per_update);
     if (rfm_columns) {

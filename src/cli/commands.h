@@ -13,9 +13,6 @@ std::string algorithm_help();
 inline constexpr const char* kPresetHelp =
     "hyper-parameter preset: paper (the published defaults) | cpu (this project's CPU budget)";
 
-// The largest seed a run takes: config.toml records it as a signed 64-bit integer.
-constexpr std::uint64_t kMaxSeed = 9223372036854775807ull;
-
 void add_tasks_command(CLI::App& app);
 void add_rollout_command(CLI::App& app);
 void add_sample_command(CLI::App& app);

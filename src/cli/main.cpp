@@ -8,6 +8,7 @@
 #include "rfm/envs/registry.h"
 #include "rfm/util/allocator.h"
 #include "rfm/util/error.h"
+#include "rfm/util/format.h"
 #include "rfm/util/interrupt.h"
 
 namespace rfm::cli {
@@ -20,10 +21,7 @@ std::string configs_dir() {
                                               : global_options().configs_dir;
 }
 std::string algorithm_help() {
-  std::string help = "algorithm:";
-  for (const std::string& name : agents::algorithm_names())
-    help += (help.back() == ':' ? " " : " | ") + name;
-  return help;
+  return "algorithm: " + join(agents::algorithm_names(), " | ");
 }
 }  // namespace rfm::cli
 

@@ -86,7 +86,7 @@ std::vector<std::uint64_t> parse_seeds(const std::string& text) {
     std::uint64_t seed = 0;
     const char* end = part.data() + part.size();
     const auto [stop, error] = std::from_chars(part.data(), end, seed);
-    if (part.empty() || error != std::errc() || stop != end || seed > kMaxSeed)
+    if (part.empty() || error != std::errc() || stop != end || seed > rl::kMaxSeed)
       throw Error(option + "'" + part + "' is not a seed (an integer in [0, 2^63 - 1])");
     return seed;
   };
@@ -446,8 +446,7 @@ void mark_log(const std::string& log_path, const std::vector<std::string>& argum
   std::tm local{};
   localtime_r(&now, &local);
   std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &local);
-  std::string command;
-  for (const std::string& argument : arguments) command += (command.empty() ? "" : " ") + argument;
+  const std::string command = join(arguments, " ");
   std::ofstream log(log_path, std::ios::app);
   log << "=== " << stamp << " rfm sweep starts: " << command << "\n";
   if (!log) throw Error("cannot write '" + log_path + "'");
@@ -557,11 +556,9 @@ void run_sweep(const SweepOptions& options) {
       std::to_string(skipped) + " skipped (already finished), " + std::to_string(failed.size()) +
       " failed");
   if (!failed.empty()) {
-    std::string names;
-    for (const std::string& name : failed) names += (names.empty() ? "" : ", ") + name;
     throw Error(std::to_string(failed.size()) + " of " + std::to_string(runs.size()) +
-                " runs failed (" + names + "); their .log files under '" + options.out +
-                "' say why");
+                " runs failed (" + join(failed, ", ") + "); their .log files under '" +
+                options.out + "' say why");
   }
 }
 }  // namespace

@@ -90,7 +90,7 @@ void add_train_command(CLI::App& app) {
   command->add_option("--set", options->overrides, "override one key: section.key=value")
       ->take_all();
   command->add_option("--seed", options->seed, "seed of everything (networks, env, replay)")
-      ->check(CLI::Range(std::uint64_t{0}, kMaxSeed))
+      ->check(CLI::Range(std::uint64_t{0}, rl::kMaxSeed))
       ->capture_default_str();
   command
       ->add_option("--steps", options->steps,

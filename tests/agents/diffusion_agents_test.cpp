@@ -11,7 +11,7 @@
 #include "rfm/agents/dqs.h"
 #include "rfm/agents/qne.h"
 #include "rfm/agents/qsm.h"
-#include "rfm/agents/rfm_diffusion.h"
+#include "rfm/agents/rfm.h"
 #include "rfm/flow/source.h"
 #include "rfm/rl/config.h"
 
@@ -40,7 +40,7 @@ rl::TransitionBatch random_batch(uint64_t seed) {
 }
 
 // Two updates, so that the critic has moved from its initialisation; returns the last trace.
-const DiffusionUpdateTrace& trace_after_updates(DiffusionAgent& agent) {
+const PolicyUpdateTrace& trace_after_updates(ActorCriticAgent& agent) {
   agent.set_tracing(true);
   std::vector<double> statistics;
   agent.update(random_batch(1), statistics);
@@ -75,7 +75,7 @@ void expect_close(const torch::Tensor& actual, const torch::Tensor& expected, do
       << expected;
 }
 
-void expect_noised(const DiffusionUpdateTrace& trace,
+void expect_noised(const PolicyUpdateTrace& trace,
                    std::pair<double, double> (*alpha_beta)(double)) {
   for (int64_t b = 0; b < kBatch; ++b) {
     const auto [alpha, beta] = alpha_beta(trace.times[b].item<double>());
@@ -85,12 +85,12 @@ void expect_noised(const DiffusionUpdateTrace& trace,
 }
 
 TEST(RfmVpUpdate, NoiseTargetIsTheDataSideOptimalDiagonalEstimate) {
-  RfmDiffusionOptions options = RfmDiffusionOptions::from_config(
-      small_config("rfm-vp", {"rfm.mc_samples=8", "rfm.particles=3"}));
-  RfmDiffusionAgent agent(options, kStates, kActions, 5);
-  const DiffusionUpdateTrace& trace = trace_after_updates(agent);
+  RfmOptions options =
+      RfmOptions::from_config(small_config("rfm-vp", {"rfm.mc_samples=8", "rfm.particles=3"}));
+  RfmAgent agent(options, kStates, kActions, 5);
+  const PolicyUpdateTrace& trace = trace_after_updates(agent);
   expect_noised(trace, cosine_alpha_beta);
-  const double lambda = options.policy.temperature, ridge = 1e-4, clip = 2.0;
+  const double lambda = agent.policy().temperature(), ridge = 1e-4, clip = 2.0;
   torch::Tensor expected = torch::empty({kBatch, kActions}, f64);
   for (int64_t b = 0; b < kBatch; ++b) {
     const auto [alpha, beta] = cosine_alpha_beta(trace.times[b].item<double>());
@@ -112,7 +112,7 @@ TEST(RfmVpUpdate, NoiseTargetIsTheDataSideOptimalDiagonalEstimate) {
             .clamp(-clip, clip);
     expected[b] = (x - alpha * (x_bar + c * s_bar)) / beta;
   }
-  expect_close(trace.noise_target, expected, 1e-3);
+  expect_close(trace.target, expected, 1e-3);
 }
 
 TEST(QneUpdate, NoiseTargetWeighsInBoxCandidatesByTheTargetCritic) {
@@ -121,7 +121,7 @@ TEST(QneUpdate, NoiseTargetWeighsInBoxCandidatesByTheTargetCritic) {
                      small_config("qne", {"qne.candidates=16", "qne.log_prob_samples=3",
                                           "qne.log_prob_steps=4", "trainer.polyak_tau=0"})),
                  kStates, kActions, 6);
-  const DiffusionUpdateTrace& trace = trace_after_updates(agent);
+  const PolicyUpdateTrace& trace = trace_after_updates(agent);
   expect_noised(trace, cosine_alpha_beta);
   torch::Tensor expected = torch::empty({kBatch, kActions}, f64);
   for (int64_t b = 0; b < kBatch; ++b) {
@@ -134,7 +134,7 @@ TEST(QneUpdate, NoiseTargetWeighsInBoxCandidatesByTheTargetCritic) {
         torch::softmax(min_q(agent.critic().target(), trace.states[b], x1.clamp(-1, 1)) / 0.02, 0);
     expected[b] = (w.unsqueeze(1) * x0).sum(0);
   }
-  expect_close(trace.noise_target, expected, 1e-4);
+  expect_close(trace.target, expected, 1e-4);
 }
 
 TEST(QneLogLikelihood, PrefersActionsTheSamplerProduces) {
@@ -204,7 +204,7 @@ TEST(QneLogLikelihood, StepWeightIsThatOfTheSamplerVariance) {
 TEST(DqsUpdate, ScoreTargetIsTheWeightedMeanOfCriticGradients) {
   DqsOptions options = DqsOptions::from_config(small_config("dqs", {"dqs.mc_samples=8"}));
   DqsAgent agent(options, kStates, kActions, 7);
-  const DiffusionUpdateTrace& trace = trace_after_updates(agent);
+  const PolicyUpdateTrace& trace = trace_after_updates(agent);
   expect_noised(trace, ve_alpha_beta);
   const double lambda = options.policy.temperature;
   torch::Tensor expected = torch::empty({kBatch, kActions}, f64);
@@ -218,16 +218,16 @@ TEST(DqsUpdate, ScoreTargetIsTheWeightedMeanOfCriticGradients) {
     // ∇_x log (1/K) Σ exp(Q(x1_k)/λ) = Σ w ∇Q/λ is the score; as a noise target μ̂0 = −σ · score.
     expected[b] = -sigma * (w * gradient).sum(0) / lambda;
   }
-  expect_close(trace.noise_target, expected, 1e-4);
+  expect_close(trace.target, expected, 1e-4);
 }
 
 TEST(QsmUpdate, NoiseTargetIsTheScaledMeanCriticGradientAtTheNoisyAction) {
   QsmAgent agent(QsmOptions::from_config(small_config("qsm", {})), kStates, kActions, 9);
-  const DiffusionUpdateTrace& trace = trace_after_updates(agent);
+  const PolicyUpdateTrace& trace = trace_after_updates(agent);
   torch::Tensor point = trace.noisy.detach().clone().requires_grad_(true);
   const torch::Tensor q = agent.critic().online().forward(trace.states, point);  // [2, B]
   const torch::Tensor gradient = torch::autograd::grad({((q[0] + q[1]) / 2).sum()}, {point})[0];
-  expect_close(trace.noise_target, -50.0 * gradient.to(f64), 1e-5);
+  expect_close(trace.target, -50.0 * gradient.to(f64), 1e-5);
 }
 
 TEST(QsmPreset, ScheduleAndSamplerNoiseAreThoseOfTheOriginalQsmCode) {
@@ -263,7 +263,7 @@ TEST(QsmPreset, SamplerIsTheOriginalDiscreteChainWithLevelInputsAndPerStepClip) 
   }
   // Training: every time is a level t_k = 1 − k/T, the network sees k − 1, and the noised action
   // is sqrt(ᾱ_k) a + sqrt(1 − ᾱ_k) ε.
-  const DiffusionUpdateTrace& trace = trace_after_updates(agent);
+  const PolicyUpdateTrace& trace = trace_after_updates(agent);
   for (int64_t b = 0; b < kBatch; ++b) {
     const double t = trace.times[b].item<double>();
     const double k = std::round(static_cast<double>(levels) * (1.0 - t));

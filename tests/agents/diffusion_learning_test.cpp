@@ -16,7 +16,7 @@
 #include "rfm/agents/dqs.h"
 #include "rfm/agents/qne.h"
 #include "rfm/agents/qsm.h"
-#include "rfm/agents/rfm_diffusion.h"
+#include "rfm/agents/rfm.h"
 #include "rfm/flow/source.h"
 #include "rfm/rl/config.h"
 
@@ -31,8 +31,8 @@ namespace {
 // at 6000 (exact 0.612 / 0.303); the uniform policy is at TV 0.601.
 TEST(RfmVpLearning, BanditPolicyApproachesTheBoltzmannPolicyWithBothModes) {
   use_one_thread();
-  expect_near_the_bandit_boltzmann_policy(bandit_fit_after_training(
-      make_rfm_diffusion_agent, rfm_family_bandit_config("rfm-vp"), 8, 6000, 0.2));
+  expect_near_the_bandit_boltzmann_policy(
+      bandit_fit_after_training(make_rfm_agent, rfm_family_bandit_config("rfm-vp"), 8, 6000, 0.2));
 }
 
 // rfm-ve targets exp(Q/λ) in the tanh latent under the VE schedule with the same estimator; the
@@ -47,7 +47,7 @@ TEST(RfmVeLearning, BanditPolicyApproachesTheBoltzmannPolicyWithBothModes) {
   rl::Config config = rfm_family_bandit_config("rfm-ve");
   config.set("rfm.mc_samples=256");
   expect_near_the_bandit_boltzmann_policy(
-      bandit_fit_after_training(make_rfm_diffusion_agent, config, 8, 14000, 0.2));
+      bandit_fit_after_training(make_rfm_agent, config, 8, 14000, 0.2));
 }
 
 // QNE's noise target is the η = 0 estimate of exp(Q/λ)'s posterior noise mean over in-box
@@ -208,7 +208,7 @@ TEST(QsmLearning, CartpoleBalanceScoresWellAboveTheRandomPolicy) {
 TEST(RfmVpLearning, CartpoleBalanceScoresWellAboveTheRandomPolicy) {
   use_one_thread();
   const rl::Config config = rl::Config::from_preset(RFM_CONFIGS_DIR, "rfm-vp", "cpu");
-  EXPECT_GT(cartpole_balance_return(config, make_rfm_diffusion_agent, "rfm-vp", 20000, 32), 500.0)
+  EXPECT_GT(cartpole_balance_return(config, make_rfm_agent, "rfm-vp", 20000, 32), 500.0)
       << "last evaluation return";
 }
 
@@ -219,7 +219,7 @@ TEST(RfmVpLearning, CartpoleBalanceScoresWellAboveTheRandomPolicy) {
 TEST(RfmVeLearning, CartpoleBalanceScoresWellAboveTheRandomPolicy) {
   use_one_thread();
   const rl::Config config = rl::Config::from_preset(RFM_CONFIGS_DIR, "rfm-ve", "cpu");
-  EXPECT_GT(cartpole_balance_return(config, make_rfm_diffusion_agent, "rfm-ve", 20000, 32), 500.0)
+  EXPECT_GT(cartpole_balance_return(config, make_rfm_agent, "rfm-ve", 20000, 32), 500.0)
       << "last evaluation return";
 }
 

@@ -19,8 +19,8 @@ RfmOptions tiny_options() {
   RfmOptions options =
       RfmOptions::from_config(rl::Config::from_preset(RFM_CONFIGS_DIR, "rfm", "paper"));
   options.estimator.num_draws = 8;
-  options.policy.particles = 3;
-  options.policy.ode_steps = 4;
+  options.particles = 3;
+  std::get<FlowPolicyOptions>(options.policy).ode_steps = 4;
   return options;
 }
 
@@ -42,11 +42,11 @@ torch::Tensor independent_velocity_target(nn::CriticEnsembleImpl& critic,
                                           double ridge, double clip) {
   const auto f64 = torch::kFloat64;
   const int64_t batch = trace.states.size(0), draws = trace.posterior_noise_draws.size(1),
-                dim = trace.noisy_latents.size(1);
+                dim = trace.noisy.size(1);
   torch::Tensor target = torch::empty({batch, dim}, f64);
   for (int64_t b = 0; b < batch; ++b) {
     const double t = trace.times[b].item<double>();
-    const torch::Tensor x = trace.noisy_latents[b].to(f64);
+    const torch::Tensor x = trace.noisy[b].to(f64);
     const torch::Tensor x0 = trace.posterior_noise_draws[b].to(f64);  // [K, d]
     // x1_k on the line through x: (x − (1 − t) x0_k)/t.
     torch::Tensor x1 = ((x.unsqueeze(0) - (1 - t) * x0) / t).detach().requires_grad_(true);
@@ -86,17 +86,17 @@ TEST(RfmUpdate, ActorTargetEqualsTheFormulasComputedIndependently) {
   agent.update(random_batch(5, 3, 2, 2), statistics);
   const RfmUpdateTrace& trace = agent.last_trace();
   // §3 step 3: u_t = t u1 + (1 − t) ε with t in [0.01, 0.99].
-  EXPECT_TRUE(torch::allclose(trace.noisy_latents,
-                              trace.times.unsqueeze(1) * trace.proposal_latents +
-                                  (1 - trace.times.unsqueeze(1)) * trace.noise,
-                              1e-6, 1e-6));
+  EXPECT_TRUE(torch::allclose(
+      trace.noisy,
+      trace.times.unsqueeze(1) * trace.clean + (1 - trace.times.unsqueeze(1)) * trace.noise, 1e-6,
+      1e-6));
   EXPECT_TRUE((trace.times >= 0.01).all().item<bool>() && (trace.times <= 0.99).all().item<bool>());
   EXPECT_EQ(trace.posterior_noise_draws.sizes(), (std::vector<int64_t>{5, 8, 2}));
   // The critic after the update is the one the posterior used (the actor step leaves it alone).
   const torch::Tensor expected =
-      independent_velocity_target(agent.critic(), trace, options.policy.temperature,
+      independent_velocity_target(agent.critic().online(), trace, agent.policy().temperature(),
                                   options.estimator.ridge, options.estimator.clip);
-  const torch::Tensor actual = trace.velocity_target.to(torch::kFloat64);
+  const torch::Tensor actual = trace.target.to(torch::kFloat64);
   const double scale = expected.abs().max().item<double>();
   EXPECT_LT((actual - expected).abs().max().item<double>(), 1e-4 * std::max(1.0, scale))
       << "library\n"
@@ -120,12 +120,12 @@ TEST(RfmUpdate, TargetCriticFollowsByPolyakAveraging) {
   RfmOptions options = tiny_options();
   options.common.polyak_tau = 0.25;
   RfmAgent agent(options, 3, 2, 9);
-  const torch::Tensor before = agent.target_critic().parameters()[0].clone();
+  const torch::Tensor before = agent.critic().target().parameters()[0].clone();
   std::vector<double> statistics;
   agent.update(random_batch(6, 3, 2, 4), statistics);
-  const torch::Tensor online = agent.critic().parameters()[0];
-  EXPECT_TRUE(torch::allclose(agent.target_critic().parameters()[0], 0.75 * before + 0.25 * online,
-                              1e-6, 1e-6));
+  const torch::Tensor online = agent.critic().online().parameters()[0];
+  EXPECT_TRUE(torch::allclose(agent.critic().target().parameters()[0],
+                              0.75 * before + 0.25 * online, 1e-6, 1e-6));
 }
 
 // RFM's fixed point is exp(Q/λ) (docs/algorithms.md §1: the loss's minimiser is the exact

@@ -7,6 +7,7 @@
 #include <torch/version.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -357,6 +358,62 @@ TEST_F(CliTrain, AFullDiskFailsTheCheckpointCleanlyAndThePreviousOneResumes) {
               deterministic_columns(disk / "run" / csv))
         << csv;
 }
+
+// Every algorithm's checkpoint holds all of its state (networks, optimiser moments, target critics,
+// its random stream, SAC's temperature): stopped at step 200 and resumed, each run writes the CSVs
+// of the same run made in one go. Each algorithm's sample counts are cut to keep this quick.
+class CliTrainEveryAgent : public CliTrain, public ::testing::WithParamInterface<const char*> {};
+const std::vector<const char*> kAlgorithms = {"rfm", "rfm-vp", "rfm-ve", "qsm",
+                                              "qne", "dqs",    "sac"};
+
+TEST_F(CliTrain, EveryAlgorithmOfTheProgramIsInTheResumeTest) {
+  const std::string help = ok("train --help");
+  const std::string marker = "algorithm: ";
+  const auto begin = help.find(marker);
+  ASSERT_NE(begin, std::string::npos) << help;
+  std::istringstream names(
+      help.substr(begin + marker.size(), help.find('\n', begin) - begin - marker.size()));
+  std::vector<std::string> listed;
+  for (std::string name; names >> name;)
+    if (name != "|") listed.push_back(name);
+  EXPECT_EQ(listed, std::vector<std::string>(kAlgorithms.begin(), kAlgorithms.end())) << help;
+}
+
+TEST_P(CliTrainEveryAgent, ResumesBitForBit) {
+  const std::string algorithm = GetParam();
+  const std::map<std::string, std::string> small = {
+      {"rfm", "--set rfm.mc_samples=8 --set rfm.particles=2 --set rfm.ode_steps=2"},
+      {"rfm-vp", "--set rfm.mc_samples=8 --set rfm.particles=2 --set diffusion.steps=2"},
+      {"rfm-ve", "--set rfm.mc_samples=8 --set rfm.particles=2 --set diffusion.steps=2"},
+      {"qsm", "--set diffusion.steps=2"},
+      {"qne",
+       "--set qne.candidates=8 --set qne.log_prob_samples=2 --set qne.log_prob_steps=2 "
+       "--set diffusion.steps=2"},
+      {"dqs", "--set dqs.mc_samples=8 --set diffusion.steps=2"},
+      {"sac", ""}};
+  ASSERT_EQ(small.count(algorithm), 1u) << algorithm;
+  const std::string run = "--algo " + algorithm +
+                          " --task cartpole-balance --seed 5 --set trainer.warmup_steps=100 "
+                          "--set trainer.batch_size=16 --set trainer.eval_every=200 "
+                          "--set trainer.eval_episodes=1 --set trainer.checkpoint_every=200 "
+                          "--set trainer.log_every=50 " +
+                          small.at(algorithm);
+  ok("train " + run + " --steps 400 --out " + dir("straight"));
+  ok("train " + run + " --steps 200 --out " + dir("resumed"));
+  ok("train --resume " + dir("resumed") + " --steps 400");
+  for (const char* csv : {"train.csv", "eval.csv"}) {
+    const std::string straight = deterministic_columns(root_ / "straight" / csv);
+    EXPECT_EQ(count_lines(straight), csv == std::string("train.csv") ? 9 : 3) << csv;
+    EXPECT_EQ(straight, deterministic_columns(root_ / "resumed" / csv)) << csv;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Algorithms, CliTrainEveryAgent, ::testing::ValuesIn(kAlgorithms),
+                         [](const ::testing::TestParamInfo<const char*>& info) {
+                           std::string name = info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace rfm::test

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "rfm/util/error.h"
+#include "rfm/util/format.h"
 #include "scratch_folder.h"
 
 namespace rfm::rl {
@@ -147,6 +148,21 @@ TEST_F(ConfigTest, FloatsAreWrittenInTheirShortestRoundTripForm) {
   }
   config.set("trainer.learning_rate=3");
   EXPECT_NE(config.to_toml().find("learning_rate = 3.0\n"), std::string::npos);
+}
+
+TEST(ValueText, ReadsBackToTheSameValueAsSetsArgument) {
+  // A message's number, or a value handed on to Config::set, keeps every digit: 1.2345678e-07
+  // once read 1.23457e-07 and bench bandit's temperature 1e-7 became 0.000000.
+  for (const double value : {1.2345678e-07, 0.0003, 0.1, 123456.789, 2.0000000000000004, 3.0}) {
+    const std::string text = value_text(ConfigValue{value});
+    EXPECT_EQ(std::stod(text), value) << text;
+    EXPECT_EQ(text, format_shortest(value));
+  }
+  EXPECT_EQ(value_text(ConfigValue{0.0003}), "0.0003");
+  EXPECT_EQ(value_text(ConfigValue{std::int64_t{128}}), "128");
+  EXPECT_EQ(value_text(ConfigValue{true}), "true");
+  EXPECT_EQ(join({"rfm", "sac", "qsm"}, ", "), "rfm, sac, qsm");
+  EXPECT_EQ(join({}, ", "), "");
 }
 
 }  // namespace

@@ -122,6 +122,12 @@ torch::Tensor DiffusionPolicy::draw_training_times(int64_t rows, double t_low, d
   return 1.0 - levels / static_cast<double>(options_.steps);
 }
 
+torch::Tensor DiffusionPolicy::draw_training_times(int64_t rows,
+                                                   const torch::TensorOptions& options,
+                                                   at::Generator& generator) {
+  return draw_training_times(rows, options_.t_min, 1.0 - options_.t_min, options, generator);
+}
+
 torch::Tensor DiffusionPolicy::network_output(const torch::Tensor& states, const torch::Tensor& x_t,
                                               const torch::Tensor& t) {
   return network_->forward(states, x_t, network_time(t),
@@ -191,6 +197,10 @@ torch::Tensor DiffusionPolicy::sample(const torch::Tensor& states, at::Generator
   }
   if (options_.action_map == ActionMap::clip) x = x.clamp(-1.0, 1.0);
   return x;
+}
+
+torch::Tensor DiffusionPolicy::regression_target(const flow::PosteriorMean& posterior) const {
+  return posterior.noise_mean.detach();
 }
 
 torch::Tensor DiffusionPolicy::regression_loss(const torch::Tensor& states,

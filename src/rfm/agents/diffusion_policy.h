@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "rfm/agents/policy.h"
 #include "rfm/flow/schedule.h"
 #include "rfm/nn/networks.h"
 
@@ -55,7 +56,7 @@ struct DiffusionPolicyOptions {
                                             const std::string& temperature_key);
 };
 
-class DiffusionPolicy {
+class DiffusionPolicy : public Policy {
  public:
   DiffusionPolicy(nn::VelocityNetwork network, DiffusionPolicyOptions options);
 
@@ -66,6 +67,9 @@ class DiffusionPolicy {
   // over the chain's levels t_k = 1 − k/T, k = 1..T (the range is then the chain's).
   torch::Tensor draw_training_times(int64_t rows, double t_low, double t_high,
                                     const torch::TensorOptions& options, at::Generator& generator);
+  // The same over [t_min, 1 − t_min] (RFM's range).
+  torch::Tensor draw_training_times(int64_t rows, const torch::TensorOptions& options,
+                                    at::Generator& generator) override;
 
   // The network's output at x_t [N, d], times t [N] for states [N, s], with graph.
   torch::Tensor network_output(const torch::Tensor& states, const torch::Tensor& x_t,
@@ -80,19 +84,26 @@ class DiffusionPolicy {
   // One final point per row of `states` [N, s], without graph: x starts from N(0, β(t_min)² I) and
   // takes `steps` reverse steps to t = 1; noise_scale multiplies the injected noise (0 gives the
   // deterministic drift). Returns [N, d] in sample space (clipped already for clipped actions).
-  torch::Tensor sample(const torch::Tensor& states, at::Generator& generator,
-                       double noise_scale = 1.0);
+  torch::Tensor sample(const torch::Tensor& states, at::Generator& generator, double noise_scale);
+  torch::Tensor sample(const torch::Tensor& states, at::Generator& generator) override {
+    return sample(states, generator, 1.0);
+  }
   // The action of a final point: clip or tanh.
-  torch::Tensor to_action(const torch::Tensor& x) const;
+  torch::Tensor to_action(const torch::Tensor& x) const override;
 
+  const flow::Schedule& schedule() const override { return options_.schedule; }
+  double temperature() const override { return options_.temperature; }
   const DiffusionPolicyOptions& options() const { return options_; }
-  nn::VelocityNetwork& network() { return network_; }
+  nn::VelocityNetwork& network() override { return network_; }
+
+  // The noise μ̂0 (§4: the target of a noise predictor, from which a score target follows).
+  torch::Tensor regression_target(const flow::PosteriorMean& posterior) const override;
 
   // The regression loss onto a posterior-mean target at x_t (§4): for a noise predictor the mean
   // over rows and dimensions of (ε̂_θ − μ̂0)²; for a score predictor (DQS) the score target
   // −μ̂0/β with the weight β² + 1e-3, (β² + 1e-3) · mean_j (s_θ − ŝ)².
   torch::Tensor regression_loss(const torch::Tensor& states, const torch::Tensor& x_t,
-                                const torch::Tensor& t, const torch::Tensor& noise_target);
+                                const torch::Tensor& t, const torch::Tensor& noise_target) override;
 
  private:
   // The reverse-step coefficients of one step from t to next_t on the sampling grid.

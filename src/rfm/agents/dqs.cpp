@@ -34,7 +34,7 @@ const std::vector<rl::StatisticInfo>& DqsAgent::statistics() const {
 torch::Tensor DqsAgent::act(const torch::Tensor& observations, bool explore,
                             at::Generator& generator) {
   // §4: Euler–Maruyama with noise for data collection; the drift alone for evaluation.
-  return policy_.to_action(policy_.sample(observations, generator, explore ? 1.0 : 0.0));
+  return policy().to_action(policy().sample(observations, generator, explore ? 1.0 : 0.0));
 }
 
 void DqsAgent::update(const rl::TransitionBatch& batch, std::vector<double>& statistics) {
@@ -44,7 +44,7 @@ void DqsAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
 
   // §4: plain TD, y = r + γ (1 − terminal) min Q̄(s', tanh x'), x' ~ π(s').
   const torch::Tensor next_actions =
-      policy_.to_action(policy_.sample(batch.next_observations, generator_));
+      policy().to_action(policy().sample(batch.next_observations, generator_));
   const torch::Tensor td_target =
       critic_.td_target(batch, critic_.target_min_q(batch.next_observations, next_actions));
   const CriticLearner::StepResult critic_step = critic_.regress(states, batch.actions, td_target);
@@ -57,7 +57,8 @@ void DqsAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
                                                       /*tanh_latent=*/false);
   const torch::Tensor noise_target = posterior.noise_mean.detach();
   // §4: (σ² + 1e-3) ‖s_θ − ŝ‖² with ŝ = −μ̂0/σ.
-  const double actor_loss = step_actor(policy_.regression_loss(states, noisy, times, noise_target));
+  const double actor_loss =
+      step_actor(policy().regression_loss(states, noisy, times, noise_target));
   critic_.update_target();
 
   statistics[kCriticLoss] = critic_step.loss;

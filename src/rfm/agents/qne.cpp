@@ -69,13 +69,13 @@ torch::Tensor truncated_standard_normal(const torch::Tensor& lower, const torch:
 
 torch::Tensor QneAgent::act(const torch::Tensor& observations, bool explore,
                             at::Generator& generator) {
-  if (explore) return policy_.to_action(policy_.sample(observations, generator));
+  if (explore) return policy().to_action(policy().sample(observations, generator));
   // §4: evaluation takes the best of N sampled actions by min Q̄ of the target critic (as the
   // authors' MaxEntDP does).
   torch::NoGradGuard no_grad;
   const int64_t count = options_.eval_candidates;
   const torch::Tensor repeated_states = repeat_rows(observations, count);
-  const torch::Tensor candidates = policy_.to_action(policy_.sample(repeated_states, generator));
+  const torch::Tensor candidates = policy().to_action(policy().sample(repeated_states, generator));
   const torch::Tensor q =
       critic_.target().min_q(repeated_states, candidates).view({observations.size(0), count});
   return choose_among_particles(candidates, q, ParticleChoice::arg_max, 1.0, generator);
@@ -125,9 +125,9 @@ torch::Tensor QneAgent::log_likelihood(const torch::Tensor& states, const torch:
     const torch::Tensor chunk_states = row_states.narrow(0, start, count);
     const torch::Tensor chunk_noisy = noisy.narrow(0, start, count);
     const torch::Tensor chunk_times = row_times.narrow(0, start, count);
-    const torch::Tensor predicted = policy_.predict_noise(chunk_states, chunk_noisy, chunk_times);
+    const torch::Tensor predicted = policy().predict_noise(chunk_states, chunk_noisy, chunk_times);
     const torch::Tensor consistent = schedule.noise_from_data(
-        chunk_noisy, policy_.predict_data(chunk_noisy, predicted, chunk_times), chunk_times);
+        chunk_noisy, policy().predict_data(chunk_noisy, predicted, chunk_times), chunk_times);
     squared_error.narrow(0, start, count)
         .copy_((noise.narrow(0, start, count) - consistent).pow(2).sum(1));
   }
@@ -145,7 +145,7 @@ void QneAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
 
   // §4: a' ~ π(s'); soft backup y = r + γ (1 − terminal)(min Q̄(s', a') − λ log π(a' | s')).
   const torch::Tensor next_actions =
-      policy_.to_action(policy_.sample(batch.next_observations, generator_));
+      policy().to_action(policy().sample(batch.next_observations, generator_));
   torch::Tensor next_value = critic_.target_min_q(batch.next_observations, next_actions);
   if (options_.soft_backup) {
     const torch::Tensor log_prob =
@@ -182,7 +182,8 @@ void QneAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
   const flow::PosteriorMean posterior =
       flow::posterior_mean(draws, noisy, times, schedule, noise_side_eta0());
   const torch::Tensor noise_target = posterior.noise_mean.detach();
-  const double actor_loss = step_actor(policy_.regression_loss(states, noisy, times, noise_target));
+  const double actor_loss =
+      step_actor(policy().regression_loss(states, noisy, times, noise_target));
   critic_.update_target();
 
   statistics[kCriticLoss] = critic_step.loss;

@@ -34,7 +34,7 @@ const std::vector<rl::StatisticInfo>& QsmAgent::statistics() const {
 
 torch::Tensor QsmAgent::act(const torch::Tensor& observations, bool explore,
                             at::Generator& generator) {
-  torch::Tensor actions = policy_.to_action(policy_.sample(observations, generator));
+  torch::Tensor actions = policy().to_action(policy().sample(observations, generator));
   if (!explore) return actions;
   // §4: Gaussian exploration noise on the sampled action, clipped to the action box.
   return (actions +
@@ -49,7 +49,7 @@ void QsmAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
 
   // §4: a' ~ π(s') plus target-action noise 0.1, clipped; y = r + γ (1 − terminal) min Q̄(s', a').
   torch::Tensor next_actions =
-      policy_.to_action(policy_.sample(batch.next_observations, generator_));
+      policy().to_action(policy().sample(batch.next_observations, generator_));
   next_actions =
       (next_actions + options_.target_action_noise *
                           torch::randn(next_actions.sizes(), generator_, next_actions.options()))
@@ -69,7 +69,8 @@ void QsmAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
     q_gradient = torch::autograd::grad({mean_q}, {point})[0].detach();
   }
   const torch::Tensor noise_target = -options_.q_grad_scale * q_gradient;
-  const double actor_loss = step_actor(policy_.regression_loss(states, noisy, times, noise_target));
+  const double actor_loss =
+      step_actor(policy().regression_loss(states, noisy, times, noise_target));
   critic_.update_target();
 
   statistics[kCriticLoss] = critic_step.loss;

@@ -6,21 +6,17 @@
 #include "rfm/agents/qne.h"
 #include "rfm/agents/qsm.h"
 #include "rfm/agents/rfm.h"
-#include "rfm/agents/rfm_diffusion.h"
 #include "rfm/agents/sac.h"
 #include "rfm/util/error.h"
+#include "rfm/util/format.h"
 
 namespace rfm::agents {
 
 namespace {
 const std::vector<std::pair<std::string, rl::AgentFactory>>& registry() {
   static const std::vector<std::pair<std::string, rl::AgentFactory>> entries = {
-      {"rfm", make_rfm_agent},
-      {"rfm-vp", make_rfm_diffusion_agent},
-      {"rfm-ve", make_rfm_diffusion_agent},
-      {"qsm", make_qsm_agent},
-      {"qne", make_qne_agent},
-      {"dqs", make_dqs_agent},
+      {"rfm", make_rfm_agent}, {"rfm-vp", make_rfm_agent}, {"rfm-ve", make_rfm_agent},
+      {"qsm", make_qsm_agent}, {"qne", make_qne_agent},    {"dqs", make_dqs_agent},
       {"sac", make_sac_agent},
   };
   return entries;
@@ -36,9 +32,8 @@ std::vector<std::string> algorithm_names() {
 rl::AgentFactory agent_factory(const std::string& algorithm) {
   for (const auto& [name, factory] : registry())
     if (name == algorithm) return factory;
-  std::string known;
-  for (const auto& name : algorithm_names()) known += (known.empty() ? "" : ", ") + name;
-  throw Error("unknown algorithm '" + algorithm + "' (built: " + known + ")");
+  throw Error("unknown algorithm '" + algorithm + "' (built: " + join(algorithm_names(), ", ") +
+              ")");
 }
 
 }  // namespace rfm::agents

@@ -1,6 +1,8 @@
-// RFM with a flow policy (docs/algorithms.md §3): a critic ensemble trained by TD with next actions
-// from the policy, and the velocity network regressed onto the posterior-mean velocity of the
-// Boltzmann policy exp(Q/λ), estimated by importance sampling with Langevin–Stein control variates.
+// RFM (docs/algorithms.md §3, and §4's last item): a critic ensemble trained by TD with next
+// actions from the policy, and the policy's network regressed onto the posterior mean of the
+// Boltzmann policy exp(Q/λ) at noisy points, estimated by importance sampling with Langevin–Stein
+// control variates. The policy is any Policy: the flow policy (rfm: a velocity target) or a VP or
+// VE diffusion policy (rfm-vp, rfm-ve: a noise or score target), all in the tanh latent.
 #pragma once
 
 #include <torch/types.h>
@@ -8,14 +10,10 @@
 #include <memory>
 #include <vector>
 
-#include "rfm/agents/critic_learner.h"
-#include "rfm/agents/flow_policy.h"
+#include "rfm/agents/actor_critic.h"
+#include "rfm/agents/particles.h"
 #include "rfm/flow/estimators.h"
-#include "rfm/rl/agent.h"
 
-namespace torch::optim {
-class Optimizer;
-}
 namespace rfm::rl {
 class Config;
 }
@@ -25,61 +23,45 @@ namespace rfm::agents {
 enum class ProposalSource { on_policy, replay };
 
 struct RfmOptions {
-  FlowPolicyOptions policy;
+  // The flow policy (rfm.*) or, where the preset has diffusion.* keys, a diffusion policy whose
+  // temperature is rfm.temperature and whose action map is tanh.
+  PolicyOptions policy;
+  int64_t particles = 32;            // P, Boltzmann-resampled
   flow::EstimatorOptions estimator;  // num_draws = K
   ProposalSource proposal = ProposalSource::on_policy;
   CommonUpdateOptions common;  // trainer.discount, polyak_tau, learning rates, grad_norm_clip
-  // Reads the rfm.* and trainer.* keys, with range checks naming the key.
+  // Reads the rfm.*, diffusion.* and trainer.* keys.
   static RfmOptions from_config(const rl::Config& config);
 };
 
-// rfm.estimator, estimator_side, mc_samples, ridge and coefficient_clip (shared with rfm-vp/ve).
+// rfm.estimator, estimator_side, mc_samples, ridge and coefficient_clip.
 flow::EstimatorOptions estimator_options_from_config(const rl::Config& config);
-// rfm.proposal: on-policy | replay.
-ProposalSource proposal_from_config(const rl::Config& config);
 
-// What one update computed, kept when tracing is on (tests recompute §3 from it).
-struct RfmUpdateTrace {
-  torch::Tensor states, proposal_latents, times, noise, noisy_latents;  // s, u1, t, ε, u_t
-  torch::Tensor posterior_noise_draws;  // x0_k [B, K, d] of the estimator
-  torch::Tensor velocity_target;        // v̂ = μ̂1 − μ̂0 [B, d]
-  // Gradient norms of each network right after each backward pass.
-  double critic_step_critic_gradient = 0, critic_step_actor_gradient = 0;
-  double actor_step_actor_gradient = 0, actor_step_critic_gradient = 0;
-};
+// What one RFM update computed, kept when tracing is on (tests recompute §3 from it): `clean` is
+// the proposal's latent u1, `target` v̂ = μ̂1 − μ̂0 for the flow policy or μ̂0 for a diffusion one.
+using RfmUpdateTrace = PolicyUpdateTrace;
 
-class RfmAgent : public rl::Agent {
+class RfmAgent : public ActorCriticAgent {
  public:
   RfmAgent(const RfmOptions& options, int64_t observation_size, int64_t action_size,
            std::uint64_t seed);
-  ~RfmAgent() override;
 
   torch::Tensor act(const torch::Tensor& observations, bool explore,
                     at::Generator& generator) override;
   void update(const rl::TransitionBatch& batch, std::vector<double>& statistics) override;
   const std::vector<rl::StatisticInfo>& statistics() const override;
-  void save(std::ostream& out) override;
-  void load(std::istream& in) override;
 
-  // Keep an RfmUpdateTrace of every update (off by default).
-  void set_tracing(bool enabled) { tracing_ = enabled; }
-  const RfmUpdateTrace& last_trace() const { return trace_; }
-
-  nn::CriticEnsembleImpl& critic() { return critic_.online(); }
-  nn::CriticEnsembleImpl& target_critic() { return critic_.target(); }
-  FlowPolicy& policy() { return policy_; }
   const RfmOptions& options() const { return options_; }
 
  private:
+  // P samples per state, one chosen by softmax(Q/λ) or arg-max Q of the online critic: [N, d].
+  torch::Tensor choose_latents(const torch::Tensor& states, ParticleChoice choice,
+                               at::Generator& generator);
+
   RfmOptions options_;
-  CriticLearner critic_;
-  FlowPolicy policy_;
-  std::unique_ptr<torch::optim::Optimizer> actor_optimizer_;
-  at::Generator generator_;
-  bool tracing_ = false;
-  RfmUpdateTrace trace_;
 };
 
+// rfm, rfm-vp and rfm-ve: the policy comes from the preset.
 std::unique_ptr<rl::Agent> make_rfm_agent(const rl::Config& config, const envs::TaskSpec& spec,
                                           std::uint64_t seed);
 

@@ -2,13 +2,13 @@
 
 #include <toml++/toml.h>
 
-#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "rfm/util/error.h"
+#include "rfm/util/format.h"
 
 namespace rfm::rl {
 
@@ -235,12 +235,9 @@ std::string Config::to_toml() const {
         out << std::get<std::int64_t>(value);
         break;
       case 2: {
-        // The shortest text that reads back to the same double (0.0003, not
-        // 0.00029999999999999997), and a decimal point so that the value reads back as a float.
-        char number[64];
-        const auto written = std::to_chars(number, number + sizeof number, std::get<double>(value),
-                                           std::chars_format::general);
-        std::string text(number, written.ptr);
+        // The shortest text that reads back to the same double, and a decimal point so that
+        // the value reads back as a float.
+        std::string text = format_shortest(std::get<double>(value));
         if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
         out << text;
         break;
@@ -272,6 +269,7 @@ std::string Config::to_toml() const {
 }
 
 std::string value_text(const ConfigValue& value) {
+  if (const double* number = std::get_if<double>(&value)) return format_shortest(*number);
   std::ostringstream text;
   std::visit([&text](const auto& held) { text << std::boolalpha << held; }, value);
   return text.str();

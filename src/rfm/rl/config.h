@@ -63,6 +63,9 @@ struct KeyRange {
 // The range of a preset key, or nullptr for a key without one (strings, booleans, [run]).
 const KeyRange* key_range(const std::string& key);
 
+// The largest seed a run takes (run.seed): config.toml records it as a signed 64-bit integer.
+constexpr std::uint64_t kMaxSeed = 9223372036854775807ull;
+
 // Rows one network evaluation may hold at most (batch × samples): 4 Mi rows of a 256-wide layer
 // are 4 GiB of activations.
 constexpr std::int64_t kMaxRowsPerEvaluation = std::int64_t{1} << 22;

@@ -13,8 +13,8 @@ namespace rfm::rl {
 namespace {
 constexpr double kForever = 1e12;  // step counts: far beyond any run, yet exactly representable
 constexpr std::array kRanges = {
-    // a run's seed (config.toml's [run] table): any unsigned 64-bit value below 2^63
-    std::pair{"run.seed", KeyRange{0, 9.2233720368547758e18}},
+    // a run's seed (config.toml's [run] table)
+    std::pair{"run.seed", KeyRange{0, static_cast<double>(kMaxSeed)}},
     // trainer (docs/algorithms.md §3); sizes bounded by what one machine's memory holds
     std::pair{"trainer.total_steps", KeyRange{1, kForever}},
     std::pair{"trainer.warmup_steps", KeyRange{0, kForever}},

@@ -1,5 +1,6 @@
 #include "rfm/util/format.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -14,6 +15,18 @@ std::string format_duration(double seconds) {
   else
     std::snprintf(text, sizeof text, "%ldm%02lds", total / 60, total % 60);
   return text;
+}
+
+std::string format_shortest(double value) {
+  char text[64];
+  const auto written = std::to_chars(text, text + sizeof text, value, std::chars_format::general);
+  return std::string(text, written.ptr);
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& separator) {
+  std::string joined;
+  for (const std::string& item : items) joined += (joined.empty() ? "" : separator) + item;
+  return joined;
 }
 
 }  // namespace rfm

@@ -1,0 +1,68 @@
+#include "rfm/agents/actor_critic.h"
+
+#include <torch/optim/adam.h>
+
+#include "rfm/agents/agent_state.h"
+#include "rfm/flow/source.h"
+
+namespace rfm::agents {
+
+ActorCriticAgent::ActorCriticAgent(const CommonUpdateOptions& common, const PolicyOptions& policy,
+                                   int64_t observation_size, int64_t action_size,
+                                   std::uint64_t seed)
+    : common_(common),
+      critic_(after_initialisation_prepared(observation_size, seed), action_size, common),
+      policy_(make_policy(policy, nn::VelocityNetwork(observation_size, action_size))),
+      generator_(flow::make_generator(seed, common.device)) {
+  policy_->network()->to(common.device);
+  actor_optimizer_ = std::make_unique<torch::optim::Adam>(
+      policy_->network()->parameters(), torch::optim::AdamOptions(common.actor_learning_rate));
+}
+
+ActorCriticAgent::~ActorCriticAgent() = default;
+
+ActorCriticAgent::NoisedPoints ActorCriticAgent::noise_points(const torch::Tensor& clean,
+                                                              const torch::Tensor& times) {
+  const flow::Schedule& schedule = policy_->schedule();
+  NoisedPoints points;
+  points.times = times;
+  points.noise = torch::randn(clean.sizes(), generator_, clean.options());
+  points.noisy = schedule.alpha(times).unsqueeze(1) * clean +
+                 schedule.beta(times).unsqueeze(1) * points.noise;
+  return points;
+}
+
+CriticLearner::BoltzmannPosterior ActorCriticAgent::boltzmann_posterior(
+    const torch::Tensor& states, const torch::Tensor& noisy, const torch::Tensor& times,
+    const flow::EstimatorOptions& estimator, bool tanh_latent) {
+  return critic_.boltzmann_posterior(states, noisy, times, policy_->schedule(),
+                                     policy_->temperature(), estimator, tanh_latent, generator_);
+}
+
+double ActorCriticAgent::step_actor(const torch::Tensor& loss) {
+  const std::vector<torch::Tensor> actor_parameters = policy_->network()->parameters();
+  critic_.online().zero_grad();
+  actor_optimizer_->zero_grad();
+  loss.backward();
+  if (tracing_) {
+    trace_.actor_step_actor_gradient = gradient_norm(actor_parameters);
+    trace_.actor_step_critic_gradient = gradient_norm(critic_.online().parameters());
+  }
+  clip_gradient_norm(actor_parameters, common_.grad_norm_clip);
+  actor_optimizer_->step();
+  return loss.item<double>();
+}
+
+void ActorCriticAgent::save(std::ostream& out) {
+  torch::serialize::OutputArchive archive;
+  write_actor_critic(archive, critic_, *policy_->network(), *actor_optimizer_, generator_);
+  archive.save_to(out);
+}
+
+void ActorCriticAgent::load(std::istream& in) {
+  read_archive(in, common_.device, [this](torch::serialize::InputArchive& archive) {
+    read_actor_critic(archive, critic_, *policy_->network(), *actor_optimizer_, generator_);
+  });
+}
+
+}  // namespace rfm::agents
