@@ -13,6 +13,7 @@
 #include "rfm/flow/estimators.h"
 #include "rfm/rl/bandit_harness.h"
 #include "rfm/rl/config.h"
+#include "rfm/util/error.h"
 #include "rfm/util/format.h"
 
 namespace rfm::cli {
@@ -32,29 +33,36 @@ struct BenchBanditOptions {
   std::uint64_t seed = 11;
 };
 
-// The key of an algorithm's Boltzmann temperature λ in its preset, if it has one.
-std::string temperature_key(const std::string& algorithm) {
-  if (algorithm == "rfm-vp" || algorithm == "rfm-ve") return "rfm.temperature";
-  return algorithm + ".temperature";
+// The column of a statistic the agent reports (its critic and actor losses).
+std::size_t statistic_index(const rl::Agent& agent, const std::string& name) {
+  const auto& infos = agent.statistics();
+  for (std::size_t k = 0; k < infos.size(); ++k)
+    if (infos[k].name == name) return k;
+  throw Error("the agent reports no statistic '" + name + "'");
 }
 
 void run_bench_bandit(const BenchBanditOptions& options) {
-  const rl::AgentFactory factory = agents::agent_factory(options.algorithm);
-  rl::Config config = rl::Config::from_preset(configs_dir(), options.algorithm, "paper");
-  const std::string temperature = temperature_key(options.algorithm);
-  if (config.has(temperature)) config.set(temperature + "=" + format_shortest(options.temperature));
-  if (config.has("rfm.particles")) config.set("rfm.particles=1");
-  if (config.has("rfm.mc_samples"))
-    config.set("rfm.mc_samples=" + std::to_string(options.mc_samples));
-  if (config.has("rfm.estimator")) config.set("rfm.estimator=" + options.estimator);
-  if (config.has("rfm.proposal")) config.set("rfm.proposal=" + options.proposal);
-  for (const auto& assignment : options.overrides) config.set(assignment);
-  config.check_ranges();
+  const agents::AlgorithmInfo& algorithm = agents::algorithm_info(options.algorithm);
+  // The paper preset with λ, one particle (no resampling) and the RFM family's estimator settings
+  // from the command line, then the user's --set.
+  rl::ConfigRequest request{configs_dir(), options.algorithm, "paper"};
+  if (!algorithm.temperature_key.empty())
+    request.command_settings.push_back(algorithm.temperature_key + "=" +
+                                       format_shortest(options.temperature));
+  request.command_settings.push_back("rfm.particles=1");
+  request.command_settings.push_back("rfm.mc_samples=" + std::to_string(options.mc_samples));
+  request.command_settings.push_back("rfm.estimator=" + options.estimator);
+  request.command_settings.push_back("rfm.proposal=" + options.proposal);
+  request.overrides = options.overrides;
+  const rl::Config config = rl::resolve_config(request);
+  const rl::AgentFactory& factory = algorithm.factory;
   const std::unique_ptr<rl::Agent> agent_owner =
       factory(config, rl::bandit_task_spec(), options.seed);
   rl::Agent& agent = *agent_owner;
   rl::BanditHarness harness(/*replay_size=*/4096, options.batch_size, options.seed + 1);
   std::vector<double> statistics;
+  const std::size_t critic_loss = statistic_index(agent, "critic_loss"),
+                    actor_loss = statistic_index(agent, "actor_loss");
   std::printf("%s on bandit-bimodal, exact policy at λ = %g, B = %lld", options.algorithm.c_str(),
               options.temperature, static_cast<long long>(options.batch_size));
   if (config.has("rfm.estimator"))
@@ -69,9 +77,9 @@ void run_bench_bandit(const BenchBanditOptions& options) {
       const rl::BanditPolicyFit fit =
           rl::fit_to_bandit_boltzmann(agent, options.samples, options.temperature);
       std::printf("%8lld %11.5f %10.3f %7.3f %8.3f %8.3f %9.3f %9.3f %10.3f\n",
-                  static_cast<long long>(update), statistics[0], statistics[1], fit.total_variation,
-                  fit.first_mode, fit.second_mode, fit.exact_first, fit.exact_second,
-                  fit.action_std);
+                  static_cast<long long>(update), statistics[critic_loss], statistics[actor_loss],
+                  fit.total_variation, fit.first_mode, fit.second_mode, fit.exact_first,
+                  fit.exact_second, fit.action_std);
       std::fflush(stdout);
     }
   }

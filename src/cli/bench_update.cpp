@@ -82,9 +82,9 @@ void run_bench_update(const BenchUpdateOptions& options) {
                 "%peak");
   std::printf("\n");
   for (const auto& preset : options.presets) {
-    rl::Config config = rl::Config::from_preset(configs_dir(), options.algorithm, preset);
-    for (const auto& assignment : options.overrides) config.set(assignment);
-    config.check_ranges();
+    rl::ConfigRequest request{configs_dir(), options.algorithm, preset};
+    request.overrides = options.overrides;
+    const rl::Config config = rl::resolve_config(request);
     const int64_t batch_size = config.get_int("trainer.batch_size");
     const std::unique_ptr<rl::Agent> agent = factory(config, spec, options.seed);
     // Real states from uniform-random episodes.

@@ -3,12 +3,9 @@
 // checked before the first run starts. Rerunning the same command skips finished runs (also
 // those kept without their checkpoint), resumes interrupted ones from their checkpoint and
 // restarts those killed before their first checkpoint.
-#include <fcntl.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -18,7 +15,6 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -26,6 +22,7 @@
 #include <variant>
 #include <vector>
 
+#include "cli/child_processes.h"
 #include "cli/commands.h"
 #include "rfm/agents/registry.h"
 #include "rfm/envs/registry.h"
@@ -44,8 +41,6 @@ namespace fs = std::filesystem;
 
 // More seeds than this in one sweep is surely a typo ("1-10000000").
 constexpr std::uint64_t kMaxSeeds = 10000;
-// Exit status of a child that could not become `rfm train` (the sweep died first, or exec failed).
-constexpr int kChildSetupFailed = 127;
 
 struct SweepOptions {
   std::vector<std::string> algorithms;
@@ -123,15 +118,17 @@ void check_names(const std::vector<std::string>& names, const std::string& optio
 // The configuration `rfm train` will give the algorithm's runs, resolved the way it resolves it,
 // so that a bad preset, key or value fails here.
 rl::Config resolve_config(const SweepOptions& options, const std::string& algorithm) {
-  rl::Config config = rl::Config::from_preset(configs_dir(), algorithm, options.preset);
+  rl::ConfigRequest request{configs_dir(), algorithm, options.preset};
+  request.overrides = options.overrides;
+  request.total_steps = options.steps;
   try {
-    for (const std::string& assignment : options.overrides) config.set(assignment);
-    if (options.steps > 0) config.set("trainer.total_steps=" + std::to_string(options.steps));
-    config.check_ranges();
+    return rl::resolve_config(request);
   } catch (const Error& error) {
-    throw Error("algorithm '" + algorithm + "': " + error.what());
+    // An error about a key or value gets the algorithm's name (an unknown preset names it).
+    const std::string message = error.what();
+    if (message.find("'" + algorithm + "'") != std::string::npos) throw;
+    throw Error("algorithm '" + algorithm + "': " + message);
   }
-  return config;
 }
 
 // The settings in which a run folder's configuration differs from the requested one ("key = a in
@@ -299,125 +296,6 @@ std::vector<std::string> train_arguments(const PlannedRun& run, const SweepOptio
   return arguments;
 }
 
-// --- the running children and the stop signals -----------------------------------------------
-
-// The running children's process ids, one slot per job (0 when free), and the stop signal
-// received, if any. The signal handler reads them, possibly on another thread: hence atomics.
-std::unique_ptr<std::atomic<pid_t>[]> running_children;
-std::size_t running_slots = 0;
-std::atomic<int> stop_signal{0};
-
-void forward_stop_signal(int signal) {
-  stop_signal.store(signal);
-  for (std::size_t i = 0; i < running_slots; ++i) {
-    const pid_t pid = running_children[i].load();
-    if (pid > 0) kill(pid, signal);
-  }
-}
-
-constexpr int kStopSignals[] = {SIGINT, SIGTERM};
-
-// While it lives, SIGINT and SIGTERM are passed on to the running children (the sweep then stops
-// starting runs and waits for the running ones to end); the old handlers come back afterwards.
-class ChildrenRegister {
- public:
-  explicit ChildrenRegister(std::size_t slots) {
-    running_children = std::make_unique<std::atomic<pid_t>[]>(slots);
-    for (std::size_t i = 0; i < slots; ++i) running_children[i].store(0);
-    running_slots = slots;
-    struct sigaction action {};
-    action.sa_handler = forward_stop_signal;
-    sigemptyset(&action.sa_mask);
-    for (std::size_t i = 0; i < std::size(kStopSignals); ++i)
-      sigaction(kStopSignals[i], &action, &previous_[i]);
-  }
-  // A sweep that ends on an error stops the runs it started.
-  ~ChildrenRegister() {
-    for (std::size_t i = 0; i < running_slots; ++i)
-      if (const pid_t pid = running_children[i].load(); pid > 0) {
-        kill(pid, SIGTERM);
-        waitpid(pid, nullptr, 0);
-      }
-    for (std::size_t i = 0; i < std::size(kStopSignals); ++i)
-      sigaction(kStopSignals[i], &previous_[i], nullptr);
-    running_slots = 0;
-  }
-  ChildrenRegister(const ChildrenRegister&) = delete;
-  ChildrenRegister& operator=(const ChildrenRegister&) = delete;
-
-  // Records a started child in a free slot; returns the slot.
-  std::size_t add(pid_t pid) {
-    for (std::size_t i = 0; i < running_slots; ++i)
-      if (running_children[i].load() == 0) {
-        running_children[i].store(pid);
-        // A stop signal that came while the child was being started did not reach it.
-        if (const int signal = stop_signal.load()) kill(pid, signal);
-        return i;
-      }
-    throw Error("internal: more runs than --jobs");
-  }
-  // The slot of a child that ended, freed; running_slots when `pid` is not a child of the sweep.
-  std::size_t remove(pid_t pid) {
-    for (std::size_t i = 0; i < running_slots; ++i)
-      if (running_children[i].load() == pid) {
-        running_children[i].store(0);
-        return i;
-      }
-    return running_slots;
-  }
-
- private:
-  struct sigaction previous_[std::size(kStopSignals)]{};
-};
-
-// Starts this program (/proc/self/exe) with `arguments` as a child, its stdin /dev/null and its
-// stdout and stderr appended to `log_path`. The child dies with the sweep, even when the sweep is
-// killed with SIGKILL.
-pid_t start_child(const std::vector<std::string>& arguments, const std::string& log_path) {
-  // Everything the child needs is made before fork: between fork and exec it makes only
-  // async-signal-safe calls.
-  std::vector<char*> argv;
-  for (const std::string& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
-  argv.push_back(nullptr);
-  const int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log < 0) throw Error("cannot write '" + log_path + "': " + std::strerror(errno));
-  const int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  static constexpr char kExecFailed[] = "rfm sweep: cannot run /proc/self/exe\n";
-
-  // The stop signals stay blocked until the child has their default handlers back, so that the
-  // sweep's handler never runs in the child.
-  sigset_t stop_signals, previous_mask;
-  sigemptyset(&stop_signals);
-  for (const int signal : kStopSignals) sigaddset(&stop_signals, signal);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, &previous_mask);
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    struct sigaction default_action {};
-    default_action.sa_handler = SIG_DFL;
-    for (const int signal : kStopSignals) sigaction(signal, &default_action, nullptr);
-    sigprocmask(SIG_SETMASK, &previous_mask, nullptr);
-    // Killed when the sweep dies; if it died before prctl took effect, the parent has changed.
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(kChildSetupFailed);
-    // A process group of its own: a terminal's Ctrl-C reaches only the sweep, which passes one stop
-    // signal on (two would make the run quit without its stop checkpoint).
-    setpgid(0, 0);
-    dup2(null, STDIN_FILENO);
-    dup2(log, STDOUT_FILENO);
-    dup2(log, STDERR_FILENO);
-    execv("/proc/self/exe", argv.data());
-    [[maybe_unused]] const ssize_t written =
-        write(STDERR_FILENO, kExecFailed, sizeof kExecFailed - 1);
-    _exit(kChildSetupFailed);
-  }
-  const int fork_error = errno;
-  pthread_sigmask(SIG_SETMASK, &previous_mask, nullptr);
-  close(log);
-  if (null >= 0) close(null);
-  if (pid < 0) throw Error(std::string("cannot start a run (fork): ") + std::strerror(fork_error));
-  return pid;
-}
-
 // --- running the grid -------------------------------------------------------------------------
 
 // A line on stdout, flushed at once: the sweep's output is often piped into a file.
@@ -491,7 +369,7 @@ void run_sweep(const SweepOptions& options) {
   std::size_t next = 0, running = 0, finished = 0, skipped = 0;
   std::vector<std::string> failed;
   while (true) {
-    while (stop_signal.load() == 0 && running < slots.size() && next < runs.size()) {
+    while (received_stop_signal() == 0 && running < slots.size() && next < runs.size()) {
       const PlannedRun& run = runs[next];
       const std::string counter =
           "[" + std::to_string(next + 1) + "/" + std::to_string(runs.size()) + "] ";
@@ -533,7 +411,7 @@ void run_sweep(const SweepOptions& options) {
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
       say("finished  " + run.name + " in " + format_duration(seconds));
       ++finished;
-    } else if (stop_signal.load() != 0) {
+    } else if (received_stop_signal() != 0) {
       say("stopped   " + run.name + " after " + format_duration(seconds));
     } else {
       const std::string cause = WIFSIGNALED(status)
@@ -546,7 +424,7 @@ void run_sweep(const SweepOptions& options) {
   }
 
   // A stop signal ends the sweep the way the signal would have: the rerun continues it.
-  if (const int signal = stop_signal.load()) {
+  if (const int signal = received_stop_signal()) {
     say("sweep: stopped by signal " + std::to_string(signal) + " (" + strsignal(signal) +
         "); run the same command again to continue");
     std::signal(signal, SIG_DFL);

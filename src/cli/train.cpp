@@ -64,12 +64,12 @@ void run_train(const TrainOptions& options, const CLI::App& command) {
   }
   // Resolve everything (algorithm, preset, file, overrides, task) before anything is written.
   const rl::AgentFactory factory = agents::agent_factory(options.algorithm);
-  rl::Config config = rl::Config::from_preset(configs_dir(), options.algorithm, options.preset);
-  if (!options.config_file.empty()) config.merge_file(options.config_file);
-  for (const auto& assignment : options.overrides) config.set(assignment);
-  if (options.steps > 0) config.set("trainer.total_steps=" + std::to_string(options.steps));
+  rl::ConfigRequest request{configs_dir(), options.algorithm, options.preset};
+  request.config_file = options.config_file;
+  request.overrides = options.overrides;
+  request.total_steps = options.steps;
+  rl::Config config = rl::resolve_config(request);
   rl::set_run_identity(config, {options.algorithm, options.task, options.seed});
-  config.check_ranges();
   const std::string out = options.out.empty()
                               ? "runs/" + options.task + "/" + options.algorithm + "-" +
                                     options.preset + "/seed" + std::to_string(options.seed)

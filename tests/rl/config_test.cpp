@@ -18,6 +18,7 @@ class ConfigTest : public ::testing::Test {
   void SetUp() override {
     std::ofstream(dir_ + "/toy.toml") << R"(
 [trainer]
+total_steps = 100
 batch_size = 256
 warmup_steps = 10000
 learning_rate = 0.001
@@ -46,6 +47,34 @@ TEST_F(ConfigTest, PaperPresetIsTheDefaultsAndNamedPresetsOverride) {
   EXPECT_EQ(cpu.get_int("trainer.batch_size"), 128);
   EXPECT_EQ(cpu.get_int("trainer.warmup_steps"), 10000);
   EXPECT_EQ(cpu.get_string("toy.estimator"), "eta0");
+}
+
+TEST_F(ConfigTest, ResolvedInOrderPresetCommandFileOverridesSteps) {
+  std::ofstream(dir_ + "/user.toml") << "[trainer]\nwarmup_steps = 500\nbatch_size = 64\n";
+  ConfigRequest request{dir_, "toy", "cpu"};
+  // A command's own settings apply where the preset has the key and are silently skipped
+  // otherwise; the user's file and --set come after them and win.
+  request.command_settings = {"toy.heun=true", "toy.estimator=eta1", "other.key=3",
+                              "trainer.warmup_steps=7"};
+  request.config_file = dir_ + "/user.toml";
+  request.overrides = {"toy.estimator=snis"};
+  request.total_steps = 1234;
+  const Config config = resolve_config(request);
+  EXPECT_TRUE(config.get_bool("toy.heun"));
+  EXPECT_EQ(config.get_string("toy.estimator"), "snis");
+  EXPECT_FALSE(config.has("other.key"));
+  EXPECT_EQ(config.get_int("trainer.warmup_steps"), 500);
+  EXPECT_EQ(config.get_int("trainer.batch_size"), 64);
+  EXPECT_EQ(config.get_int("trainer.total_steps"), 1234);
+  // A value outside its range fails the resolution itself, naming the key.
+  request.total_steps = 0;
+  request.overrides = {"trainer.batch_size=0"};
+  try {
+    resolve_config(request);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("trainer.batch_size"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(ConfigTest, UnknownAlgorithmOrPresetNamesTheChoices) {

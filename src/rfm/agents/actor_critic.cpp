@@ -27,8 +27,8 @@ ActorCriticAgent::NoisedPoints ActorCriticAgent::noise_points(const torch::Tenso
   NoisedPoints points;
   points.times = times;
   points.noise = torch::randn(clean.sizes(), generator_, clean.options());
-  points.noisy = schedule.alpha(times).unsqueeze(1) * clean +
-                 schedule.beta(times).unsqueeze(1) * points.noise;
+  points.noisy =
+      schedule.alpha(times).unsqueeze(1) * clean + schedule.beta(times).unsqueeze(1) * points.noise;
   return points;
 }
 

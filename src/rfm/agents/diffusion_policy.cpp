@@ -66,6 +66,8 @@ DiffusionPolicyOptions DiffusionPolicyOptions::from_config(const rl::Config& con
     options.time_input = parse_time_input(config.get_string("diffusion.time_input"));
   if (config.has("diffusion.clip_every_step"))
     options.clip_every_step = config.get_bool("diffusion.clip_every_step");
+  if (config.has("diffusion.score_weight_floor"))
+    options.score_weight_floor = config.get_double("diffusion.score_weight_floor");
   if (options.time_input == TimeInput::level && options.sampler != DiffusionSampler::ancestral)
     throw Error("diffusion.time_input = \"level\" needs diffusion.sampler = \"ancestral\"");
   return options;
@@ -209,10 +211,11 @@ torch::Tensor DiffusionPolicy::regression_loss(const torch::Tensor& states,
   const torch::Tensor output = network_output(states, x_t, t);
   if (options_.prediction == DiffusionPrediction::noise)
     return (output - noise_target).pow(2).mean();
-  // §4 DQS: score target −μ̂0/β, weight β² + 1e-3.
+  // §4 DQS: score target −μ̂0/β, weight β² + floor.
   const torch::Tensor beta = options_.schedule.beta(t);
   const torch::Tensor score_target = -noise_target / beta.unsqueeze(1);
-  return ((beta * beta + 1e-3) * (output - score_target).pow(2).mean(1)).mean();
+  return ((beta * beta + options_.score_weight_floor) * (output - score_target).pow(2).mean(1))
+      .mean();
 }
 
 torch::Tensor DiffusionPolicy::to_action(const torch::Tensor& x) const {

@@ -46,12 +46,13 @@ struct DiffusionPolicyOptions {
   double temperature = 0.02;  // λ, an input of the network (as for the flow policy)
   TimeInput time_input = TimeInput::time;
   bool clip_every_step = false;  // x clipped to [−1, 1] after every reverse step (QSM's sampler)
+  double score_weight_floor = 1e-3;  // a score predictor's loss weight is β² + this (DQS)
 
   // diffusion.schedule | steps | sampler | prediction | action_map | t_min | data_clip, with
   // diffusion.ancestral_variance for the ancestral sampler and diffusion.vp_beta_max for the
   // vp-linear schedule where the preset has them, diffusion.time_input and
-  // diffusion.clip_every_step where the preset has them (run folders from before they existed
-  // used t and no per-step clip), and `temperature_key`.
+  // diffusion.clip_every_step and diffusion.score_weight_floor where the preset has them (run
+  // folders from before they existed used t, no per-step clip and 1e-3), and `temperature_key`.
   static DiffusionPolicyOptions from_config(const rl::Config& config,
                                             const std::string& temperature_key);
 };
@@ -101,7 +102,7 @@ class DiffusionPolicy : public Policy {
 
   // The regression loss onto a posterior-mean target at x_t (§4): for a noise predictor the mean
   // over rows and dimensions of (ε̂_θ − μ̂0)²; for a score predictor (DQS) the score target
-  // −μ̂0/β with the weight β² + 1e-3, (β² + 1e-3) · mean_j (s_θ − ŝ)².
+  // −μ̂0/β with the weight w = β² + score_weight_floor, w · mean_j (s_θ − ŝ)².
   torch::Tensor regression_loss(const torch::Tensor& states, const torch::Tensor& x_t,
                                 const torch::Tensor& t, const torch::Tensor& noise_target) override;
 

@@ -56,7 +56,7 @@ void DqsAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
   const auto [draws, posterior] = boltzmann_posterior(states, noisy, times, options_.estimator,
                                                       /*tanh_latent=*/false);
   const torch::Tensor noise_target = posterior.noise_mean.detach();
-  // §4: (σ² + 1e-3) ‖s_θ − ŝ‖² with ŝ = −μ̂0/σ.
+  // §4: (σ² + floor) ‖s_θ − ŝ‖² with ŝ = −μ̂0/σ (diffusion.score_weight_floor, 1e-3).
   const double actor_loss =
       step_actor(policy().regression_loss(states, noisy, times, noise_target));
   critic_.update_target();

@@ -1,7 +1,5 @@
 #include "rfm/agents/registry.h"
 
-#include <utility>
-
 #include "rfm/agents/dqs.h"
 #include "rfm/agents/qne.h"
 #include "rfm/agents/qsm.h"
@@ -12,28 +10,33 @@
 
 namespace rfm::agents {
 
-namespace {
-const std::vector<std::pair<std::string, rl::AgentFactory>>& registry() {
-  static const std::vector<std::pair<std::string, rl::AgentFactory>> entries = {
-      {"rfm", make_rfm_agent}, {"rfm-vp", make_rfm_agent}, {"rfm-ve", make_rfm_agent},
-      {"qsm", make_qsm_agent}, {"qne", make_qne_agent},    {"dqs", make_dqs_agent},
-      {"sac", make_sac_agent},
+const std::vector<AlgorithmInfo>& algorithms() {
+  static const std::vector<AlgorithmInfo> entries = {
+      {"rfm", make_rfm_agent, "rfm.temperature"},
+      {"rfm-vp", make_rfm_agent, "rfm.temperature"},
+      {"rfm-ve", make_rfm_agent, "rfm.temperature"},
+      {"qsm", make_qsm_agent, "qsm.temperature"},
+      {"qne", make_qne_agent, "qne.temperature"},
+      {"dqs", make_dqs_agent, "dqs.temperature"},
+      {"sac", make_sac_agent, ""},
   };
   return entries;
 }
-}  // namespace
 
 std::vector<std::string> algorithm_names() {
   std::vector<std::string> names;
-  for (const auto& entry : registry()) names.push_back(entry.first);
+  for (const AlgorithmInfo& info : algorithms()) names.push_back(info.name);
   return names;
 }
 
+const AlgorithmInfo& algorithm_info(const std::string& name) {
+  for (const AlgorithmInfo& info : algorithms())
+    if (info.name == name) return info;
+  throw Error("unknown algorithm '" + name + "' (built: " + join(algorithm_names(), ", ") + ")");
+}
+
 rl::AgentFactory agent_factory(const std::string& algorithm) {
-  for (const auto& [name, factory] : registry())
-    if (name == algorithm) return factory;
-  throw Error("unknown algorithm '" + algorithm + "' (built: " + join(algorithm_names(), ", ") +
-              ")");
+  return algorithm_info(algorithm).factory;
 }
 
 }  // namespace rfm::agents

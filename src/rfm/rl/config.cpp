@@ -268,6 +268,18 @@ std::string Config::to_toml() const {
   return out.str();
 }
 
+Config resolve_config(const ConfigRequest& request) {
+  Config config = Config::from_preset(request.configs_dir, request.algorithm, request.preset);
+  for (const std::string& setting : request.command_settings)
+    if (config.has(trim(setting.substr(0, setting.find('='))))) config.set(setting);
+  if (!request.config_file.empty()) config.merge_file(request.config_file);
+  for (const std::string& assignment : request.overrides) config.set(assignment);
+  if (request.total_steps > 0)
+    config.set("trainer.total_steps=" + std::to_string(request.total_steps));
+  config.check_ranges();
+  return config;
+}
+
 std::string value_text(const ConfigValue& value) {
   if (const double* number = std::get_if<double>(&value)) return format_shortest(*number);
   std::ostringstream text;

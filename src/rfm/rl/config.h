@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -55,6 +56,25 @@ class Config {
 
   std::map<std::string, ConfigValue> values_;  // dotted keys: "trainer.batch_size"
 };
+
+// What a command asks for: an algorithm's preset, the command's own settings, a user's file, the
+// user's --set overrides and --steps, applied in that order (a later one wins).
+struct ConfigRequest {
+  ConfigRequest(std::string configs_dir_, std::string algorithm_, std::string preset_)
+      : configs_dir(std::move(configs_dir_)),
+        algorithm(std::move(algorithm_)),
+        preset(std::move(preset_)) {}
+  std::string configs_dir, algorithm, preset;
+  // A command's own settings ("section.key=value"), each applied only where the preset has the
+  // key (bench bandit's λ and sample counts).
+  std::vector<std::string> command_settings;
+  std::string config_file;             // "" for none
+  std::vector<std::string> overrides;  // --set, in order
+  std::int64_t total_steps = 0;        // --steps: trainer.total_steps where positive
+};
+// The one resolution of a new run's or a benchmark's settings (train, sweep, bench update, bench
+// bandit), checked against every key's range before anything is built from it.
+Config resolve_config(const ConfigRequest& request);
 
 // The closed interval [lo, hi] a numeric key's value must lie in (key_ranges.cpp).
 struct KeyRange {

@@ -48,6 +48,7 @@ constexpr std::array kRanges = {
     std::pair{"diffusion.steps", KeyRange{1, 10000}},
     std::pair{"diffusion.t_min", KeyRange{1e-6, 0.49}},
     std::pair{"diffusion.data_clip", KeyRange{0, 1e6}},
+    std::pair{"diffusion.score_weight_floor", KeyRange{0, 1e6}},
     std::pair{"diffusion.vp_beta_max", KeyRange{0.1, 1e3}},
     // QSM
     std::pair{"qsm.temperature", KeyRange{1e-6, 1e6}},

@@ -20,6 +20,7 @@
 
 #include "rfm/envs/registry.h"
 #include "rfm/flow/source.h"
+#include "rfm/rl/checkpoint_file.h"
 #include "rfm/rl/device.h"
 #include "rfm/rl/provenance.h"
 #include "rfm/rl/replay_buffer.h"
@@ -34,14 +35,6 @@ namespace rfm::rl {
 namespace fs = std::filesystem;
 
 namespace {
-
-// A checkpoint file: the magic, length-prefixed blobs, the end marker, then a 64-bit FNV-1a
-// checksum of every byte before it. Format 01 (before the checksum) is recognised only to say so.
-constexpr char kCheckpointMagic[8] = {'R', 'F', 'M', 'C', 'K', 'P', '0', '2'};
-constexpr char kCheckpointMagicWithoutChecksum[8] = {'R', 'F', 'M', 'C', 'K', 'P', '0', '1'};
-constexpr char kCheckpointEnd[8] = {'R', 'F', 'M', 'E', 'N', 'D', '0', '2'};
-constexpr std::size_t kCheckpointTrailer = 16;  // the end marker and the checksum
-constexpr const char* kCheckpointFile = "checkpoint/state.bin";
 
 // Distinct, fixed seed streams derived from the run seed (splitmix64 of seed and a salt).
 std::uint64_t derived_seed(std::uint64_t seed, std::uint64_t salt, std::uint64_t index) {
@@ -77,89 +70,6 @@ struct TrainerSettings {
     return s;
   }
 };
-
-// --- small binary helpers for the checkpoint file -------------------------------------------
-
-template <class T>
-void put(std::string& out, const T& value) {
-  out.append(reinterpret_cast<const char*>(&value), sizeof value);
-}
-void put_blob(std::string& out, const std::string& blob) {
-  put<std::uint64_t>(out, blob.size());
-  out += blob;
-}
-
-class Reader {
- public:
-  Reader(const std::string& data, const std::string& path) : data_(data), path_(path) {}
-  template <class T>
-  T get() {
-    need(sizeof(T));
-    T value;
-    std::memcpy(&value, data_.data() + offset_, sizeof value);
-    offset_ += sizeof value;
-    return value;
-  }
-  std::string get_blob() {
-    const auto size = get<std::uint64_t>();
-    need(size);
-    std::string blob = data_.substr(offset_, size);
-    offset_ += size;
-    return blob;
-  }
-
- private:
-  void need(std::uint64_t bytes) const {
-    if (offset_ + bytes > data_.size()) throw Error("checkpoint '" + path_ + "' is truncated");
-  }
-  const std::string& data_;
-  std::string path_;
-  std::size_t offset_ = 0;
-};
-
-std::string generator_bytes(at::Generator generator) {
-  std::lock_guard<std::mutex> lock(generator.mutex());
-  const torch::Tensor state = generator.get_state().contiguous();
-  return std::string(static_cast<const char*>(state.data_ptr()), state.numel());
-}
-void restore_generator(at::Generator& generator, const std::string& bytes) {
-  torch::Tensor state = torch::empty({static_cast<std::int64_t>(bytes.size())}, torch::kUInt8);
-  std::memcpy(state.data_ptr(), bytes.data(), bytes.size());
-  std::lock_guard<std::mutex> lock(generator.mutex());
-  try {
-    generator.set_state(state);
-  } catch (const c10::Error&) {
-    throw Error("checkpoint holds an invalid random-generator state");
-  }
-}
-
-// 64-bit FNV-1a: any one changed byte changes it (each step is a bijection of the state).
-std::uint64_t checksum_of(const char* data, std::size_t size) {
-  std::uint64_t hash = 0xcbf29ce484222325ull;
-  for (std::size_t i = 0; i < size; ++i) {
-    hash ^= static_cast<unsigned char>(data[i]);
-    hash *= 0x100000001b3ull;
-  }
-  return hash;
-}
-
-// The checks every reader of a checkpoint makes first, cheapest first, each refusal one line naming
-// the file and what is wrong with it.
-void check_checkpoint_frame(const std::string& data, const std::string& where) {
-  if (data.size() >= 8 && data.compare(0, 8, kCheckpointMagicWithoutChecksum, 8) == 0)
-    throw Error("checkpoint '" + where +
-                "' was written by an older rfm (format 01, without a checksum); continue that run "
-                "with the rfm build that started it");
-  if (data.size() < 8 + kCheckpointTrailer || data.compare(0, 8, kCheckpointMagic, 8) != 0)
-    throw Error("'" + where + "' is not an rfm checkpoint");
-  const std::size_t end = data.size() - kCheckpointTrailer;
-  std::uint64_t stored = 0;
-  std::memcpy(&stored, data.data() + end + 8, sizeof stored);
-  if (data.compare(end, 8, kCheckpointEnd, 8) != 0)
-    throw Error("checkpoint '" + where + "' is truncated or damaged (no end marker)");
-  if (checksum_of(data.data(), end + 8) != stored)
-    throw Error("checkpoint '" + where + "' is damaged (its checksum does not match its contents)");
-}
 
 std::string format_number(double value) {
   char buffer[32];
@@ -300,31 +210,28 @@ class Session {
 
   // Restores the state of the checkpoint file; throws before anything is changed on disk.
   void restore(const fs::path& path) {
-    const std::string data = read_file(path.string());
     const std::string where = path.string();
-    check_checkpoint_frame(data, where);
-    Reader reader(data, where);
-    reader.get<std::uint64_t>();  // magic
+    CheckpointReader reader(read_file(where), where);
     std::istringstream header(reader.get_blob());
-    std::string algorithm, task;
-    std::uint64_t seed = 0;
-    int observation_size = 0, action_size = 0;
-    header >> algorithm >> task >> seed >> observation_size >> action_size >> step_ >> episodes_ >>
-        episode_return_ >> last_episode_return_ >> updates_ >> statistic_updates_ >>
-        interval_start_step_;
+    const CheckpointIdentity written = read_checkpoint_identity(header, where);
+    step_ = written.step;
+    header >> episodes_ >> episode_return_ >> last_episode_return_ >> updates_ >>
+        statistic_updates_ >> interval_start_step_;
     for (double& sum : statistic_sums_) header >> sum;
     replay_rng_.load(header);
     if (!header) throw Error("checkpoint '" + where + "' has a malformed header");
-    if (algorithm != identity_.algorithm || task != identity_.task)
-      throw Error("checkpoint '" + where + "' is from algorithm '" + algorithm + "' on task '" +
-                  task + "', but the run is '" + identity_.algorithm + "' on '" + identity_.task +
-                  "'");
-    if (observation_size != spec_.observation_size || action_size != spec_.action_size)
+    if (written.algorithm != identity_.algorithm || written.task != identity_.task)
+      throw Error("checkpoint '" + where + "' is from algorithm '" + written.algorithm +
+                  "' on task '" + written.task + "', but the run is '" + identity_.algorithm +
+                  "' on '" + identity_.task + "'");
+    if (written.observation_size != spec_.observation_size ||
+        written.action_size != spec_.action_size)
       throw Error("checkpoint '" + where + "' has other observation or action sizes than " +
                   identity_.task);
-    if (seed != identity_.seed)
-      throw Error("checkpoint '" + where + "' was written with seed " + std::to_string(seed) +
-                  ", the run's config.toml says " + std::to_string(identity_.seed));
+    if (written.seed != identity_.seed)
+      throw Error("checkpoint '" + where + "' was written with seed " +
+                  std::to_string(written.seed) + ", the run's config.toml says " +
+                  std::to_string(identity_.seed));
     std::istringstream agent_state(reader.get_blob());
     agent_->load(agent_state);
     std::istringstream replay_state(reader.get_blob());
@@ -534,27 +441,26 @@ class Session {
 
   void write_checkpoint() {
     std::ostringstream header;
-    header << identity_.algorithm << ' ' << identity_.task << ' ' << identity_.seed << ' '
-           << spec_.observation_size << ' ' << spec_.action_size << ' ' << step_ << ' ' << episodes_
-           << ' ' << format_number_exact(episode_return_) << ' '
+    write_checkpoint_identity(header, {identity_.algorithm, identity_.task, identity_.seed,
+                                       spec_.observation_size, spec_.action_size, step_});
+    header << ' ' << episodes_ << ' ' << format_number_exact(episode_return_) << ' '
            << format_number_exact(last_episode_return_) << ' ' << updates_ << ' '
            << statistic_updates_ << ' ' << interval_start_step_;
     for (double sum : statistic_sums_) header << ' ' << format_number_exact(sum);
     header << ' ';
     replay_rng_.save(header);
-    std::string data(kCheckpointMagic, 8);
-    put_blob(data, header.str());
+    CheckpointWriter file;
+    file.put_blob(header.str());
     std::ostringstream agent_state;
     agent_->save(agent_state);
-    put_blob(data, agent_state.str());
+    file.put_blob(agent_state.str());
     std::ostringstream replay_state;
     replay_.save(replay_state);
-    put_blob(data, replay_state.str());
-    put_blob(data, generator_bytes(acting_generator_));
-    put<std::uint64_t>(data, episode_actions_.size() / spec_.action_size);
-    for (double value : episode_actions_) put(data, value);
-    data.append(kCheckpointEnd, 8);
-    put<std::uint64_t>(data, checksum_of(data.data(), data.size()));
+    file.put_blob(replay_state.str());
+    file.put_blob(generator_bytes(acting_generator_));
+    file.put<std::uint64_t>(episode_actions_.size() / spec_.action_size);
+    for (double value : episode_actions_) file.put(value);
+    const std::string data = file.finish();
     try {
       fs::create_directories(run_dir_ / "checkpoint");
       write_file_atomically((run_dir_ / kCheckpointFile).string(), data);
@@ -730,18 +636,9 @@ std::int64_t checkpoint_step(const std::string& run_dir) {
   const fs::path path = checkpoint_path(run_dir);
   if (!fs::exists(path)) return -1;
   // The whole file is checked (marker and checksum), then the header's leading fields are read.
-  const std::string data = read_file(path.string());
-  check_checkpoint_frame(data, path.string());
-  Reader reader(data, path.string());
-  reader.get<std::uint64_t>();  // magic
-  std::istringstream fields(reader.get_blob());
-  std::string algorithm, task;
-  std::uint64_t seed = 0;
-  int observation_size = 0, action_size = 0;
-  std::int64_t step = -1;
-  fields >> algorithm >> task >> seed >> observation_size >> action_size >> step;
-  if (!fields || step < 0) throw Error("checkpoint '" + path.string() + "' has a malformed header");
-  return step;
+  CheckpointReader reader(read_file(path.string()), path.string());
+  std::istringstream header(reader.get_blob());
+  return read_checkpoint_identity(header, path.string()).step;
 }
 
 EvaluationResult evaluate_run(const std::string& run_dir, std::int64_t episodes,
