@@ -38,15 +38,22 @@ struct BenchUpdateOptions {
 // backward (the posterior's ∇_a Q) once.
 double rfm_update_flops(const agents::RfmOptions& options, int64_t state, int64_t action,
                         int64_t batch) {
-  const double hidden = 256;
-  // Velocity network per row along an ODE path: the first layer's u_t columns, 2 residual blocks,
-  // the output (state and λ columns once per path).
-  const double actor_step = 2 * (action * hidden + 2 * hidden * hidden + hidden * action);
-  const double actor_path_setup = 2 * (state + 128) * hidden;
+  const nn::NetworkSizes& sizes = options.common.networks;
+  const double hidden = static_cast<double>(sizes.hidden);
+  const double blocks = static_cast<double>(sizes.residual_blocks);
+  const double embedding = static_cast<double>(sizes.embedding);
+  const double critic_hidden = static_cast<double>(sizes.critic_hidden);
+  const double critic_layers = static_cast<double>(sizes.critic_layers);
+  // Velocity network per row along an ODE path: the first layer's u_t columns, the residual
+  // blocks, the output (state and λ columns once per path).
+  const double actor_step = 2 * (action * hidden + blocks * hidden * hidden + hidden * action);
+  const double actor_path_setup = 2 * (state + embedding) * hidden;
   const double actor_full =
-      2 * ((state + action + 256) * hidden + 2 * hidden * hidden + hidden * action);
+      2 * ((state + action + 2 * embedding) * hidden + blocks * hidden * hidden + hidden * action);
   // Two critic members per row.
-  const double critic = 2 * 2 * ((state + action) * hidden + hidden * hidden + hidden);
+  const double critic = 2 * 2 *
+                        ((state + action) * critic_hidden +
+                         (critic_layers - 1) * critic_hidden * critic_hidden + critic_hidden);
   const auto& policy = std::get<agents::FlowPolicyOptions>(options.policy);
   const double steps_per_path =
       policy.ode_steps * (policy.ode_method == flow::OdeMethod::heun ? 2 : 1);

@@ -25,10 +25,9 @@ namespace {
 
 // rfm-vp's fixed point is exp(Q/λ) as RFM's flow's is, with the same estimator; the same bandit
 // setting as RfmLearning.BanditPolicyApproachesTheBoltzmannPolicyWithBothModes (λ 0.2, K 512,
-// B 8, 6000 updates; the reasons for each limit are given there). Observed (`rfm --threads 1 bench
-// bandit --algo rfm-vp --mc 512 --batch 8 --updates 6000 --report-every 1000`, reproduced here):
-// TV 0.461, 0.398, 0.355, 0.260, 0.262, 0.369 at 1000 … 6000 updates, mode masses 0.589 / 0.314
-// at 6000 (exact 0.612 / 0.303); the uniform policy is at TV 0.601.
+// B 8, 6000 updates; the reasons for each limit are given there). This test reproduces `rfm
+// --threads 1 bench bandit --algo rfm-vp --mc 512 --batch 8 --updates 6000`, whose figures are in
+// BENCHMARKS.md ("Learning: each policy against the exact Boltzmann policy of bandit-bimodal").
 TEST(RfmVpLearning, BanditPolicyApproachesTheBoltzmannPolicyWithBothModes) {
   use_one_thread();
   expect_near_the_bandit_boltzmann_policy(
@@ -37,11 +36,9 @@ TEST(RfmVpLearning, BanditPolicyApproachesTheBoltzmannPolicyWithBothModes) {
 
 // rfm-ve targets exp(Q/λ) in the tanh latent under the VE schedule with the same estimator; the
 // same setting and limits as rfm-vp's, but it needs more updates, and the test uses K = 256 to
-// keep its time in CI near 5 minutes. `rfm --threads 1 bench bandit --algo rfm-ve --mc 256
-// --batch 8 --updates 14000 --report-every 2000`, reproduced here, gives TV 0.561, 0.536, 0.487,
-// 0.496, 0.429, 0.389, 0.337 at 2000 … 14000 updates and mode masses 0.464 / 0.308 at 14000
-// (exact 0.612 / 0.303); the first mode is the last to fill (0.428–0.440 from 6000 to 12000).
-// With K 512: TV 0.320, masses 0.467 / 0.308 at 14000.
+// keep its time in CI near 5 minutes. It reproduces `rfm --threads 1 bench bandit --algo rfm-ve
+// --mc 256 --batch 8 --updates 14000` (BENCHMARKS.md, "The small-batch, many-update bandit
+// setting"), where the first mode is the last to fill.
 TEST(RfmVeLearning, BanditPolicyApproachesTheBoltzmannPolicyWithBothModes) {
   use_one_thread();
   rl::Config config = rfm_family_bandit_config("rfm-ve");
@@ -54,10 +51,9 @@ TEST(RfmVeLearning, BanditPolicyApproachesTheBoltzmannPolicyWithBothModes) {
 // candidates, so its fixed point is the Boltzmann policy on the box; the same limits as RFM's
 // (RfmLearning.BanditPolicyApproachesTheBoltzmannPolicyWithBothModes gives the reasons). Every
 // bandit step is terminal, so the soft backup's λ log π term is multiplied by zero; it is switched
-// off to save its ELBO estimate (50 × 20 network passes per update). Observed (`rfm --threads 1
-// bench bandit --algo qne --set qne.soft_backup=false --batch 8 --updates 8000 --report-every 500`,
-// reproduced here): TV 0.572, 0.408, 0.353, 0.236 at 2000 / 4000 / 6000 / 7000 updates, 0.266 at
-// 8000 with mode masses 0.569 / 0.270 (exact 0.612 / 0.303).
+// off to save its ELBO estimate (50 × 20 network passes per update). It reproduces `rfm --threads
+// 1 bench bandit --algo qne --set qne.soft_backup=false --batch 8 --updates 8000` (BENCHMARKS.md,
+// "The small-batch, many-update bandit setting").
 TEST(QneLearning, BanditPolicyApproachesTheBoltzmannPolicyWithBothModes) {
   use_one_thread();
   rl::Config config = rl::Config::from_preset(RFM_CONFIGS_DIR, "qne", "paper");
@@ -182,12 +178,11 @@ TEST(DqsLearning, BanditScoreMovesTowardItsRegressionsFixedPoint) {
 
 // QSM through the trainer on cartpole-balance (uniform random actions score about 354, zero
 // actions about 709): the cpu preset at batch 32 with 1000 warm-up steps, evaluated over 5 episodes
-// after 30k steps. Observed with the authors' sampler (`rfm --threads 1 train --algo qsm --task
-// cartpole-balance --preset cpu --seed 1 --steps 40000 --set trainer.warmup_steps=1000 --set
-// trainer.batch_size=32 --set trainer.eval_every=5000 --set trainer.eval_episodes=5`): 171.2 /
-// 215.6 / 463.5 / 520.6 / 504.7 / 672.2 at 5k … 30k steps; this test reproduces the 672.2. (With
-// the continuous-time sampler before issue #18, seed 1 scored 782.0 at 30k.) The limit is RFM's,
-// 500: well above the random policy and what the run scores before it learns (171–216).
+// after 30k steps, as `rfm --threads 1 train --algo qsm --task cartpole-balance --preset cpu
+// --seed 1 --set trainer.warmup_steps=1000 --set trainer.batch_size=32 --set
+// trainer.eval_episodes=5` (its curve with the authors' sampler: BENCHMARKS.md, "What changed, and
+// what the learning tests now observe"). The limit is RFM's, 500: well above the random policy and
+// what the run scores before it learns (171–216).
 TEST(QsmLearning, CartpoleBalanceScoresWellAboveTheRandomPolicy) {
   use_one_thread();
   const rl::Config config = rl::Config::from_preset(RFM_CONFIGS_DIR, "qsm", "cpu");
@@ -197,14 +192,10 @@ TEST(QsmLearning, CartpoleBalanceScoresWellAboveTheRandomPolicy) {
 
 // rfm-vp through the trainer on cartpole-balance at RFM's test setting (RfmLearning.
 // CartpoleBalanceScoresWellAboveTheRandomPolicy: cpu preset, batch 32, 1000 warm-up steps, 20k
-// steps, 5 evaluation episodes). Observed (`rfm --threads 1 train --algo rfm-vp --task
-// cartpole-balance --preset cpu --seed S --steps 20000 --set trainer.warmup_steps=1000 --set
-// trainer.batch_size=32 --set trainer.eval_every=2500 --set trainer.eval_episodes=5`): seed 1
-// 288.4, 545.9, 389.8, 631.5, 216.1, 780.9, 377.4, 528.2 at 2.5k … 20k, seed 2 269.5, 254.8,
-// 272.8, 297.1, 766.6, 776.0, 803.8, 797.9; this test reproduces seed 1's 528.2 (about 7 min
-// of one core). Like RFM's flow at λ 0.02 it learns unevenly, so its threshold is RFM's, 500:
-// well above the random policy's 354 and the 216–297 both seeds score before they learn; not
-// the zero action's 709.
+// steps, 5 evaluation episodes; seed 1, about 7 min of one core; the curves of seeds 1 and 2:
+// BENCHMARKS.md, "Learning on cartpole-balance within CI's budget"). Like RFM's flow at λ 0.02 it
+// learns unevenly, so its threshold is RFM's, 500: well above the random policy's 354 and the
+// 216–297 both seeds score before they learn; not the zero action's 709.
 TEST(RfmVpLearning, CartpoleBalanceScoresWellAboveTheRandomPolicy) {
   use_one_thread();
   const rl::Config config = rl::Config::from_preset(RFM_CONFIGS_DIR, "rfm-vp", "cpu");
@@ -212,10 +203,8 @@ TEST(RfmVpLearning, CartpoleBalanceScoresWellAboveTheRandomPolicy) {
       << "last evaluation return";
 }
 
-// rfm-ve through the trainer on cartpole-balance at the same setting and limit as rfm-vp's above.
-// Observed (the same command with `--algo rfm-ve`): seed 1 282.7, 359.2, 325.3, 395.8, 724.3,
-// 561.8, 603.5, 737.6 at 2.5k … 20k, seed 2 299.5, 232.9, 457.3, 311.6, 666.5, 570.1, 750.4,
-// 741.0; this test reproduces seed 1's 737.6 (about 6 min of one core).
+// rfm-ve through the trainer on cartpole-balance at the same setting and limit as rfm-vp's above
+// (seed 1, about 6 min of one core; curves in the same BENCHMARKS.md section).
 TEST(RfmVeLearning, CartpoleBalanceScoresWellAboveTheRandomPolicy) {
   use_one_thread();
   const rl::Config config = rl::Config::from_preset(RFM_CONFIGS_DIR, "rfm-ve", "cpu");
@@ -225,12 +214,9 @@ TEST(RfmVeLearning, CartpoleBalanceScoresWellAboveTheRandomPolicy) {
 
 // QNE through the trainer on cartpole-balance (uniform random actions score about 354, zero
 // actions about 709): the cpu preset at batch 16 (half RFM's test batch, to keep its time in CI
-// near 5 minutes) with 1000 warm-up steps, evaluated over 5 episodes after 20k steps. Observed
-// (`rfm --threads 1 train --algo qne --task cartpole-balance --preset cpu --seed S --steps 20000
-// --set trainer.warmup_steps=1000 --set trainer.batch_size=16 --set trainer.eval_every=2500 --set
-// trainer.eval_episodes=5`): seed 1 at 15k / 17.5k / 20k steps 745.7 / 487.6 / 818.1, seed 2
-// 630.3 / 684.6 / 887.1; this test reproduces seed 1's 818.1. At batch 32 seeds 1 and 2 reached
-// 860.4 and 965.7 at 20k. 740 is QSM's limit, above the zero-action policy and below both seeds.
+// near 5 minutes) with 1000 warm-up steps, evaluated over 5 episodes after 20k steps (seed 1; both
+// seeds' curves: BENCHMARKS.md, "Learning on cartpole-balance within CI's budget"). 740 is QSM's
+// limit, above the zero-action policy and below both seeds.
 TEST(QneLearning, CartpoleBalanceScoresAboveTheZeroActionPolicy) {
   use_one_thread();
   const rl::Config config = rl::Config::from_preset(RFM_CONFIGS_DIR, "qne", "cpu");
@@ -242,15 +228,10 @@ TEST(QneLearning, CartpoleBalanceScoresAboveTheZeroActionPolicy) {
 // (the preset's 160 would cost this test about twice its time) and 1000 warm-up steps, evaluated
 // over 5 episodes every 2500 steps for 20k steps. DQS learns this task unevenly, and a good
 // evaluation is often followed by a poor one, so the test asks that the run reach the limit at
-// some evaluation, not at the last. Observed (`rfm --threads 1 train --algo dqs --task
-// cartpole-balance --preset cpu --seed S --steps 20000 --set trainer.warmup_steps=1000 --set
-// trainer.batch_size=16 --set trainer.eval_every=2500 --set trainer.eval_episodes=5 --set
-// dqs.mc_samples=64`), at 2.5k … 20k: seed 1 225.2, 351.0, 310.7, 322.6, 301.6, 404.8, 886.3,
-// 873.6; seed 2 320.1, 359.1, 423.9, 251.9, 311.4, 679.1, 869.9, 496.5; seed 3 269.3, 201.6,
-// 268.4, 323.5, 276.0, 580.8, 374.7, 232.7; at K 160, seed 1 193.3, 225.1, 374.1, 620.9, 649.9,
-// 528.1, 734.9, 474.7. This test reproduces seed 1. The limit is RFM's, 500: every run above
-// passes it at its best evaluation, and no run scored more than 424 before it learned (uniform
-// random actions score about 354).
+// some evaluation, not at the last (seed 1; three seeds' curves at K 64 and one at K 160:
+// BENCHMARKS.md, "Learning on cartpole-balance within CI's budget"). The limit is RFM's, 500: each
+// of those runs passes it at its best evaluation, and none scored more than 424 before it learned
+// (uniform random actions score about 354).
 TEST(DqsLearning, CartpoleBalanceReachesWellAboveTheRandomPolicy) {
   use_one_thread();
   rl::Config config = rl::Config::from_preset(RFM_CONFIGS_DIR, "dqs", "cpu");

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "agents/learning_support.h"
+#include "rfm/flow/source.h"
 #include "rfm/rl/config.h"
 
 namespace rfm::agents {
@@ -128,20 +129,40 @@ TEST(RfmUpdate, TargetCriticFollowsByPolyakAveraging) {
                               0.75 * before + 0.25 * online, 1e-6, 1e-6));
 }
 
+TEST(NetworkSizes, PresetKeysSizeThePolicyAndCriticNetworks) {
+  rl::Config config = rl::Config::from_preset(RFM_CONFIGS_DIR, "rfm", "paper");
+  for (const char* assignment :
+       {"network.hidden=32", "network.residual_blocks=1", "network.embedding=16",
+        "network.critic_hidden=24", "network.critic_layers=3"})
+    config.set(assignment);
+  RfmAgent agent(RfmOptions::from_config(config), /*observation_size=*/3, /*action_size=*/2, 1);
+  nn::VelocityNetworkImpl& network = *agent.policy().network();
+  // Input concat(s, u_t, emb(t), emb(λ)): 3 + 2 + 16 + 16 columns.
+  EXPECT_EQ(network.input->weight.sizes(), (std::vector<int64_t>{32, 37}));
+  EXPECT_EQ(network.blocks->size(), 1u);
+  const auto& weights = agent.critic().online().weights;
+  ASSERT_EQ(weights.size(), 4u);  // three hidden layers and the output
+  EXPECT_EQ(weights[0].sizes(), (std::vector<int64_t>{2, 5, 24}));
+  EXPECT_EQ(weights[2].sizes(), (std::vector<int64_t>{2, 24, 24}));
+  // The network still acts: [N, d] actions in the box.
+  at::Generator generator = flow::make_generator(2);
+  const torch::Tensor actions = agent.act(torch::randn({4, 3}), true, generator);
+  EXPECT_EQ(actions.sizes(), (std::vector<int64_t>{4, 2}));
+  EXPECT_LE(actions.abs().max().item<double>(), 1.0);
+}
+
 // RFM's fixed point is exp(Q/λ) (docs/algorithms.md §1: the loss's minimiser is the exact
 // velocity), reached only as far as the K-draw estimate is unbiased: at small t the draws x1 = (x
 // − (1 − t) x0)/t spread at scale 1/t around the target's mass and the self-normalised estimate
 // leans outward (BENCHMARKS.md, bandit section), so this test uses K = 512, where the bias is
 // small on this 2-D task; B = 8 keeps 6000 updates near three minutes. λ = 0.2: the exact policy
 // puts 61 % of its mass in the (+, +) quadrant and 30 % in (−, −), and the uniform policy is at
-// total variation 0.601 from it (4000 exact samples at about 0.1). Observed with these settings
-// (`rfm --threads 1 bench bandit --mc 512 --batch 8 --updates 6000`, which this test reproduces):
-// TV 0.278, mode masses 0.571 / 0.319 after 6000 updates; between reports every 1000 updates TV
-// moved by up to 0.13 (0.508 … 0.278, then 0.336 and 0.307 at 7000 and 8000) and the masses by up
-// to 0.09. The limits leave those margins: TV below 0.45, the (+, +) mass in [0.45, 0.75] and the
-// (−, −) mass in [0.2, 0.4]. The uniform policy (TV 0.601, masses 0.25 / 0.25), one collapsed on
-// either mode, or one spread by the small-t bias fails (K = 64 with the same settings: TV 0.514,
-// masses 0.385 / 0.321).
+// total variation 0.601 from it (4000 exact samples at about 0.1). The test reproduces `rfm
+// --threads 1 bench bandit --mc 512 --batch 8 --updates 6000` (BENCHMARKS.md, "Learning: the flow
+// policy against the exact Boltzmann policy"), where TV moved by up to 0.13 and the masses by up to
+// 0.09 between reports. The limits leave those margins: TV below 0.45, the (+, +) mass in
+// [0.45, 0.75] and the (−, −) mass in [0.2, 0.4]. The uniform policy (TV 0.601, masses 0.25 /
+// 0.25), one collapsed on either mode, or one spread by the small-t bias (K = 64) fails.
 TEST(RfmLearning, BanditPolicyApproachesTheBoltzmannPolicyWithBothModes) {
   use_one_thread();
   expect_near_the_bandit_boltzmann_policy(
@@ -151,13 +172,10 @@ TEST(RfmLearning, BanditPolicyApproachesTheBoltzmannPolicyWithBothModes) {
 // RFM through the trainer on cartpole-balance, where uniform random actions score about 354, the
 // policy after its first 1500 updates 227–367 (2.5k-step evaluations) and zero actions 709: the
 // cpu preset at batch 32 with 1000 warm-up steps, 20k steps, 5 evaluation episodes, one thread;
-// about 4.2 min of one core. Observed with these settings (`rfm --threads 1 train --task
-// cartpole-balance --preset cpu --seed S --steps 20000 --set trainer.warmup_steps=1000 --set
-// trainer.batch_size=32 --set trainer.eval_every=2500 --set trainer.eval_episodes=5`, whose seed 1
-// this test reproduces): seed 1 601.1 (260, 264, 314, 575, 780, 414, 870 at 2.5k … 17.5k), seed 2
-// 811.4; with batch 64, 768.8 and 748.7. RFM learns this task slowly and unevenly at λ = 0.02
-// (BENCHMARKS.md), so the threshold is learning well above the random and untrained level, 500,
-// not the zero-action policy's 709.
+// about 4.2 min of one core; seed 1 (the curves of seeds 1 and 2: BENCHMARKS.md, "Learning on
+// cartpole-balance, cpu preset"). RFM learns this task slowly and unevenly at λ = 0.02, so the
+// threshold is learning well above the random and untrained level, 500, not the zero-action
+// policy's 709.
 TEST(RfmLearning, CartpoleBalanceScoresWellAboveTheRandomPolicy) {
   use_one_thread();
   const rl::Config config = rl::Config::from_preset(RFM_CONFIGS_DIR, "rfm", "cpu");

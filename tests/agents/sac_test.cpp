@@ -283,9 +283,9 @@ std::vector<double> train_on_bandit(SacAgent& agent, int64_t updates, uint64_t s
 // e^{−0.2/α} ≈ 0.02), where r ≈ 1 − |a − c|²/(2 · 0.25²) makes it close to a Gaussian of standard
 // deviation 0.25 √α ≈ 0.056, and the reverse-KL fit of a (near-)Gaussian is its own moments. So the
 // policy's actions must be centred at (0.5, 0.5) and match the mean and spread of exp(Q/α) of its
-// own critic there. A policy at the worse mode, collapsed (α ignored) or too broad fails.
-// Observed (seed 21, 3000 updates): policy mean (0.494, 0.500), std (0.060, 0.057); exp(Q/α) mean
-// (0.501, 0.501), std (0.059, 0.059).
+// own critic there. A policy at the worse mode, collapsed (α ignored) or too broad fails. (The
+// figures of seed 21: BENCHMARKS.md, "Learning: each policy against the exact Boltzmann policy of
+// bandit-bimodal".)
 TEST(SacLearning, BanditPolicySettlesAtTheReverseKlFitOfTheBetterMode) {
   constexpr double kTemperature = 0.05;
   SacOptions options = paper_options();
@@ -328,7 +328,6 @@ TEST(SacLearning, LearnedTemperatureBringsTheEntropyToItsTarget) {
   const std::vector<double> tail = train_on_bandit(agent, 3000, 32);
   const double entropy = tail[statistic_index(agent, "entropy")];
   const double temperature = tail[statistic_index(agent, "temperature")];
-  // Observed (seed 31): α 0.114, entropy −1.875 over the last 200 updates.
   std::printf("entropy %.3f, temperature %.4f\n", entropy, temperature);
   EXPECT_NEAR(entropy, -2.0, 0.2);
   EXPECT_GT(temperature, 0.13 / 1.5);
@@ -338,11 +337,10 @@ TEST(SacLearning, LearnedTemperatureBringsTheEntropyToItsTarget) {
 // SAC through the trainer on cartpole-balance, where uniform random actions score about 354 and
 // zero actions about 709 (BENCHMARKS.md): the cpu preset at batch 64 with 1000 warm-up steps and
 // α starting at 0.1 (from 1, the paper default, much of this budget goes into bringing α down),
-// evaluated over 5 episodes after 30k steps; about 100 s on this 2-core machine. Observed with
-// these settings (`rfm --threads 1 train --algo sac --preset cpu --set ...`, which this test
-// reproduces exactly): 992.9 for seed 1 (876 at 25k steps), and 975, 846, 998 for seeds 2, 3, 4.
-// 800 leaves a margin for seed 1 and holds for every seed tried, so a build whose rounding sends
-// seed 1 down another path should still pass.
+// evaluated over 5 episodes after 30k steps; about 100 s on this 2-core machine (seed 1; four
+// seeds: BENCHMARKS.md, "Learning on cartpole-balance within CI's budget"). 800 leaves a margin for
+// seed 1 and holds for every seed tried, so a build whose rounding sends seed 1 down another path
+// should still pass.
 TEST(SacLearning, CartpoleBalanceScoresWellAboveTheZeroActionPolicy) {
   use_one_thread();
   rl::Config config = rl::Config::from_preset(RFM_CONFIGS_DIR, "sac", "cpu");

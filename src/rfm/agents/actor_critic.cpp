@@ -12,7 +12,9 @@ ActorCriticAgent::ActorCriticAgent(const CommonUpdateOptions& common, const Poli
                                    std::uint64_t seed)
     : common_(common),
       critic_(after_initialisation_prepared(observation_size, seed), action_size, common),
-      policy_(make_policy(policy, nn::VelocityNetwork(observation_size, action_size))),
+      policy_(make_policy(
+          policy, nn::VelocityNetwork(observation_size, action_size, common.networks.hidden,
+                                      common.networks.residual_blocks, common.networks.embedding))),
       generator_(flow::make_generator(seed, common.device)) {
   policy_->network()->to(common.device);
   actor_optimizer_ = std::make_unique<torch::optim::Adam>(

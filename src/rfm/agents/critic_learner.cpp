@@ -18,6 +18,14 @@ CommonUpdateOptions CommonUpdateOptions::from_config(const rl::Config& config) {
   options.critic_learning_rate = config.get_double("trainer.critic_learning_rate");
   options.actor_learning_rate = config.get_double("trainer.actor_learning_rate");
   options.grad_norm_clip = config.get_double("trainer.grad_norm_clip");
+  const auto size = [&config](const char* key, int64_t& value) {
+    if (config.has(key)) value = config.get_int(key);
+  };
+  size("network.hidden", options.networks.hidden);
+  size("network.residual_blocks", options.networks.residual_blocks);
+  size("network.embedding", options.networks.embedding);
+  size("network.critic_hidden", options.networks.critic_hidden);
+  size("network.critic_layers", options.networks.critic_layers);
   options.device = rl::compute_device();
   return options;
 }
@@ -34,8 +42,10 @@ void clip_gradient_norm(const std::vector<torch::Tensor>& parameters, double max
 CriticLearner::CriticLearner(int64_t observation_size, int64_t action_size,
                              const CommonUpdateOptions& options)
     : options_(options),
-      online_(observation_size, action_size),
-      target_(observation_size, action_size) {
+      online_(observation_size, action_size, /*members=*/2, options.networks.critic_hidden,
+              options.networks.critic_layers),
+      target_(observation_size, action_size, /*members=*/2, options.networks.critic_hidden,
+              options.networks.critic_layers) {
   online_->to(options.device);
   target_->to(options.device);
   target_->polyak_update_from(*online_, 1.0);

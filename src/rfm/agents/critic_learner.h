@@ -29,14 +29,16 @@ class Config;
 
 namespace rfm::agents {
 
-// trainer.discount, polyak_tau, critic/actor learning rates and grad_norm_clip, range-checked, and
-// the process's compute device (rl::compute_device).
+// trainer.discount, polyak_tau, critic/actor learning rates and grad_norm_clip, range-checked, the
+// network.* sizes (run folders from before those keys existed used the defaults), and the
+// process's compute device (rl::compute_device).
 struct CommonUpdateOptions {
   double discount = 0.99;
   double polyak_tau = 0.005;
   double critic_learning_rate = 1e-3;
   double actor_learning_rate = 3e-4;
   double grad_norm_clip = 10.0;                 // 0: gradients are not clipped
+  nn::NetworkSizes networks;                    // network.*, where the preset has them
   c10::Device device = c10::Device(c10::kCPU);  // where networks live and updates run
   static CommonUpdateOptions from_config(const rl::Config& config);
 };

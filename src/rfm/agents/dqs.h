@@ -1,7 +1,8 @@
 // DQS, diffusion Q-sampling (docs/algorithms.md §4): a VE diffusion policy (geometric σ from 1 to
 // 1e-5) whose score network is regressed onto the η = 1 member of the estimator family, ∇_x log
 // (1/K) Σ_k exp(Q(s, x + σ ε_k)/λ) = Σ_k w_k ∇Q(s, x1_k)/λ, at noised replay actions, with the loss
-// weight σ² + 1e-3; Euler–Maruyama sampling, action tanh(x), plain TD critic.
+// weight σ² + f (diffusion.score_weight_floor, 1e-3); Euler–Maruyama sampling, action tanh(x),
+// plain TD critic.
 #pragma once
 
 #include <memory>

@@ -65,7 +65,8 @@ SacAgent::SacAgent(const SacOptions& options, int64_t observation_size, int64_t 
     : options_(after_initialisation_prepared(options, seed)),
       target_entropy_(options.target_entropy_per_dimension * static_cast<double>(action_size)),
       critic_(observation_size, action_size, options.common),
-      actor_(observation_size, action_size),
+      actor_(observation_size, action_size, options.common.networks.hidden,
+             options.common.networks.residual_blocks),
       log_temperature_(torch::full({}, std::log(options.initial_temperature),
                                    torch::device(options.common.device))
                            .requires_grad_(true)),

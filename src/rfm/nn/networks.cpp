@@ -4,7 +4,10 @@
 #include <torch/nn/init.h>
 
 #include <cmath>
+#include <string>
 #include <utility>
+
+#include "rfm/util/error.h"
 
 namespace rfm::nn {
 
@@ -29,9 +32,12 @@ void orthogonal_init(torch::nn::Module& module, double gain) {
 }
 
 VelocityNetworkImpl::VelocityNetworkImpl(int64_t state_size_, int64_t action_size_, int64_t hidden,
-                                         int64_t residual_blocks)
-    : state_size(state_size_), action_size(action_size_) {
-  const int64_t input_size = state_size + action_size + 2 * 128;
+                                         int64_t residual_blocks, int64_t embedding_size_)
+    : state_size(state_size_), action_size(action_size_), embedding_size(embedding_size_) {
+  if (embedding_size < 4 || embedding_size % 2 != 0)
+    throw Error("network.embedding must be an even number of at least 4, not " +
+                std::to_string(embedding_size));
+  const int64_t input_size = state_size + action_size + 2 * embedding_size;
   input = register_module("input", torch::nn::Linear(input_size, hidden));
   blocks = register_module("blocks", torch::nn::ModuleList());
   for (int64_t i = 0; i < residual_blocks; ++i)
@@ -45,8 +51,10 @@ torch::Tensor VelocityNetworkImpl::forward(const torch::Tensor& state, const tor
                                            const torch::Tensor& temperature) {
   namespace F = torch::nn::functional;
   // §3: concat(s, u_t, emb(t), emb(λ)) -> Dense -> GELU.
-  auto h = F::gelu(input->forward(
-      torch::cat({state, u_t, sinusoidal_embedding(t), sinusoidal_embedding(temperature)}, 1)));
+  auto h =
+      F::gelu(input->forward(torch::cat({state, u_t, sinusoidal_embedding(t, embedding_size / 2),
+                                         sinusoidal_embedding(temperature, embedding_size / 2)},
+                                        1)));
   return residual_trunk(h);
 }
 
@@ -62,15 +70,15 @@ torch::Tensor VelocityNetworkImpl::residual_trunk(torch::Tensor h) {
   return residual_gelu_trunk(std::move(h), blocks, output);
 }
 
-// Column blocks of the first layer's weight [hidden, s + d + 128 + 128]: state,
-// u_t, emb(t), emb(λ).
+// Column blocks of the first layer's weight [hidden, s + d + 2 · embedding]: state, u_t, emb(t),
+// emb(λ).
 torch::Tensor VelocityNetworkImpl::condition_features(const torch::Tensor& state,
                                                       const torch::Tensor& temperature) {
   const auto& weight = input->weight;
-  const int64_t embedding_start = state_size + action_size + 128;
+  const int64_t embedding_start = state_size + action_size + embedding_size;
   return torch::addmm(input->bias, state, weight.narrow(1, 0, state_size).t()) +
-         torch::matmul(sinusoidal_embedding(temperature),
-                       weight.narrow(1, embedding_start, 128).t());
+         torch::matmul(sinusoidal_embedding(temperature, embedding_size / 2),
+                       weight.narrow(1, embedding_start, embedding_size).t());
 }
 
 torch::Tensor VelocityNetworkImpl::forward_conditioned(const torch::Tensor& condition_features,
@@ -78,8 +86,9 @@ torch::Tensor VelocityNetworkImpl::forward_conditioned(const torch::Tensor& cond
   namespace F = torch::nn::functional;
   const auto& weight = input->weight;
   // emb(t) is one row for all rows of the batch: its contribution is a single [1, hidden] vector.
-  const auto time_row = torch::matmul(sinusoidal_embedding(torch::full({1}, t, u_t.options())),
-                                      weight.narrow(1, state_size + action_size, 128).t());
+  const auto time_row =
+      torch::matmul(sinusoidal_embedding(torch::full({1}, t, u_t.options()), embedding_size / 2),
+                    weight.narrow(1, state_size + action_size, embedding_size).t());
   auto h = F::gelu(torch::addmm(condition_features + time_row, u_t,
                                 weight.narrow(1, state_size, action_size).t()));
   return residual_trunk(h);

@@ -12,6 +12,15 @@
 
 namespace rfm::nn {
 
+// The widths and depths of the agents' networks (the preset keys network.*; docs/algorithms.md §3).
+struct NetworkSizes {
+  int64_t hidden = 256;         // the policy networks' layer width
+  int64_t residual_blocks = 2;  // their residual GELU blocks
+  int64_t embedding = 128;      // the sinusoidal embedding of t and of λ (even)
+  int64_t critic_hidden = 256;  // each Q network's layer width
+  int64_t critic_layers = 2;    // its hidden ReLU layers
+};
+
 // 128-d embedding of a scalar per row: [sin(x f_k), cos(x f_k)] with f_k = exp(-k ln(1000) / 63),
 // k = 0..63 (§3). x: [N] or [N, 1]; returns [N, 2 * half_size].
 torch::Tensor sinusoidal_embedding(const torch::Tensor& x, int64_t half_size = 64);
@@ -24,9 +33,10 @@ torch::Tensor residual_gelu_trunk(torch::Tensor h, torch::nn::ModuleList& blocks
                                   torch::nn::Linear& output);
 
 struct VelocityNetworkImpl : torch::nn::Module {
-  // input concat(s, u_t, emb(t), emb(λ)) -> Dense(hidden) -> GELU -> residual blocks -> Dense(d).
+  // input concat(s, u_t, emb(t), emb(λ)) -> Dense(hidden) -> GELU -> residual blocks -> Dense(d),
+  // each embedding `embedding_size` wide.
   VelocityNetworkImpl(int64_t state_size, int64_t action_size, int64_t hidden = 256,
-                      int64_t residual_blocks = 2);
+                      int64_t residual_blocks = 2, int64_t embedding_size = 128);
   // state [N, s], u_t [N, d], t [N], temperature [N]; returns the velocity [N, d].
   torch::Tensor forward(const torch::Tensor& state, const torch::Tensor& u_t,
                         const torch::Tensor& t, const torch::Tensor& temperature);
@@ -42,7 +52,7 @@ struct VelocityNetworkImpl : torch::nn::Module {
   // The layers after the first GELU: residual blocks and the output layer.
   torch::Tensor residual_trunk(torch::Tensor hidden_activations);
 
-  int64_t state_size, action_size;
+  int64_t state_size, action_size, embedding_size;
   torch::nn::Linear input{nullptr}, output{nullptr};
   torch::nn::ModuleList blocks;
 };

@@ -30,6 +30,12 @@ constexpr std::array kRanges = {
     std::pair{"trainer.critic_learning_rate", KeyRange{0, 1}},
     std::pair{"trainer.actor_learning_rate", KeyRange{0, 1}},
     std::pair{"trainer.grad_norm_clip", KeyRange{0, 1e9}},
+    // network sizes (every agent; embedding only for the flow and diffusion policies)
+    std::pair{"network.hidden", KeyRange{1, 16384}},
+    std::pair{"network.residual_blocks", KeyRange{0, 64}},
+    std::pair{"network.embedding", KeyRange{4, 4096}},
+    std::pair{"network.critic_hidden", KeyRange{1, 16384}},
+    std::pair{"network.critic_layers", KeyRange{1, 64}},
     // RFM on a flow policy and on diffusion policies (rfm, rfm-vp, rfm-ve)
     std::pair{"rfm.temperature", KeyRange{1e-6, 1e6}},
     std::pair{"rfm.mc_samples", KeyRange{1, 100000}},
