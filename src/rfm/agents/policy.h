@@ -35,7 +35,8 @@ class Policy {
   // velocity μ̂1 − μ̂0 for the flow policy, the noise μ̂0 for diffusion policies; no graph.
   virtual torch::Tensor regression_target(const flow::PosteriorMean& posterior) const = 0;
   // The loss of the network's output at x_t (times t, states s) against regression_target's
-  // value, the mean over rows and action dimensions, with graph.
+  // value, a mean over rows and action dimensions (a score output's rows weighted by time),
+  // with graph.
   virtual torch::Tensor regression_loss(const torch::Tensor& states, const torch::Tensor& x_t,
                                         const torch::Tensor& t, const torch::Tensor& target) = 0;
 
