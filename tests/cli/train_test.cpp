@@ -359,6 +359,22 @@ TEST_F(CliTrain, AFullDiskFailsTheCheckpointCleanlyAndThePreviousOneResumes) {
         << csv;
 }
 
+// A run whose train.csv has another build's columns (rfm-vp's statistics changed once) is not
+// continued under them: the resume is refused with one line, and the folder stays as it was.
+TEST_F(CliTrain, ResumeRefusesACsvWithOtherColumnsAndChangesNothing) {
+  ok("train " + kTinyRun + " --steps 300 --out " + dir("old"));
+  const fs::path csv = root_ / "old" / "train.csv";
+  std::string text = read_file(csv);
+  const auto mean_q = text.find(",mean_q,");
+  ASSERT_NE(mean_q, std::string::npos) << text;
+  text.replace(mean_q, 8, ",update_q,");
+  std::ofstream(csv, std::ios::binary | std::ios::trunc) << text;
+  const auto before = snapshot(root_ / "old");
+  fails("train --resume " + dir("old") + " --steps 600",
+        "has other columns than this build writes");
+  EXPECT_EQ(snapshot(root_ / "old"), before);
+}
+
 // Every algorithm's checkpoint holds all of its state (networks, optimiser moments, target critics,
 // its random stream, SAC's temperature): stopped at step 200 and resumed, each run writes the CSVs
 // of the same run made in one go. Each algorithm's sample counts are cut to keep this quick.

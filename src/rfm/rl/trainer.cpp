@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -254,11 +255,17 @@ class Session {
 
   std::int64_t step() const { return step_; }
 
+  // The header line of the run's train.csv or eval.csv as this build writes it.
+  std::string csv_header(const std::string& name) const {
+    if (name == "eval.csv")
+      return "step,return_mean,return_std,episodes,return_min,return_max,eval_s";
+    return train_header();
+  }
+
   // Runs until total_steps, writing CSV rows, evaluations and checkpoints.
   void run() {
-    std::ofstream train_csv = open_csv("train.csv", train_header());
-    std::ofstream eval_csv =
-        open_csv("eval.csv", "step,return_mean,return_std,episodes,return_min,return_max,eval_s");
+    std::ofstream train_csv = open_csv("train.csv", csv_header("train.csv"));
+    std::ofstream eval_csv = open_csv("eval.csv", csv_header("eval.csv"));
     log_ = std::ofstream(run_dir_ / "log.txt", std::ios::app);
     const auto started = std::chrono::steady_clock::now();
     interval_clock_ = started;
@@ -560,11 +567,12 @@ std::string how_to_continue(const std::string& run_dir) {
          run_dir + "'";
 }
 
-// A fresh run in run_dir: everything (task, agent, buffers) is built before a file is written, so
-// bad settings leave nothing behind.
+// A fresh run in run_dir: everything (task, agent, buffers) is built before `before_writing` runs
+// and a file is written, so bad settings leave nothing behind.
 void start_run(const Config& config, const std::string& run_dir, const AgentFactory& factory,
-               const TrainerHooks& hooks) {
+               const TrainerHooks& hooks, const std::function<void()>& before_writing = {}) {
   Session session(config, run_dir, factory, hooks);
+  if (before_writing) before_writing();
   Config recorded = config;
   add_provenance(recorded);
   fs::create_directories(run_dir);
@@ -597,11 +605,11 @@ void restart_run(const std::string& run_dir, const AgentFactory& factory,
     throw Error("run '" + run_dir + "' has a checkpoint at step " + std::to_string(step) +
                 "; continue it with 'rfm train --resume " + run_dir +
                 "' (--restart only starts again a run that has none)");
-  // Checked by building the session first; then only the files a run writes are removed.
-  { Session check(config, run_dir, factory, hooks); }
-  for (const char* name : {"train.csv", "eval.csv", "log.txt", "checkpoint"})
-    fs::remove_all(fs::path(run_dir) / name);
-  start_run(config, run_dir, factory, hooks);
+  // Once the session is built (the settings are good), only the files a run writes are removed.
+  start_run(config, run_dir, factory, hooks, [&run_dir] {
+    for (const char* name : {"train.csv", "eval.csv", "log.txt", "checkpoint"})
+      fs::remove_all(fs::path(run_dir) / name);
+  });
 }
 
 void resume_run(const std::string& run_dir, std::int64_t total_steps, const AgentFactory& factory,
@@ -624,7 +632,18 @@ void resume_run(const std::string& run_dir, std::int64_t total_steps, const Agen
   std::vector<std::pair<fs::path, std::string>> kept_rows;
   for (const char* name : {"train.csv", "eval.csv"}) {
     const fs::path path = fs::path(run_dir) / name;
-    if (fs::exists(path)) kept_rows.emplace_back(path, csv_rows_up_to(path, session.step()));
+    if (!fs::exists(path)) continue;
+    std::string rows = csv_rows_up_to(path, session.step());
+    // An empty file (cut before its header) gets the header; rows of this build under another
+    // build's columns (an algorithm's statistics changed) would make the file unreadable: refused
+    // before anything is written.
+    if (rows.empty()) rows = session.csv_header(name) + "\n";
+    const std::string header = rows.substr(0, rows.find('\n'));
+    if (header != session.csv_header(name))
+      throw Error("'" + path.string() + "' has other columns than this build writes (" + header +
+                  " instead of " + session.csv_header(name) +
+                  "); continue the run with the rfm build that started it");
+    kept_rows.emplace_back(path, std::move(rows));
   }
   for (const auto& [path, rows] : kept_rows) write_file_atomically(path.string(), rows);
   if (total_steps > 0)
