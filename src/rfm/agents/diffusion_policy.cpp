@@ -179,7 +179,8 @@ torch::Tensor DiffusionPolicy::sample(const torch::Tensor& states, at::Generator
       if (options_.data_clip > 0) data.clamp_(-options_.data_clip, options_.data_clip);
       const double beta2 = step.beta * step.beta, next_beta2 = step.next_beta * step.next_beta;
       const double ratio = step.alpha / step.next_alpha;
-      const double jump_variance = std::max(beta2 - ratio * ratio * next_beta2, 0.0);
+      const double jump_variance = std::max(
+          flow::forward_jump_variance(step.alpha, step.beta, step.next_alpha, step.next_beta), 0.0);
       const double step_std = &step == &grid_.back() ? 0.0
                               : options_.ancestral_variance == AncestralVariance::posterior
                                   ? std::sqrt(jump_variance) * step.next_beta / step.beta

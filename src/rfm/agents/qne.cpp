@@ -98,7 +98,8 @@ torch::Tensor QneAgent::log_likelihood(const torch::Tensor& states, const torch:
                       beta = schedule.beta(grid.narrow(0, 0, steps));
   const torch::Tensor next_alpha = schedule.alpha(grid.narrow(0, 1, steps)),
                       next_beta = schedule.beta(grid.narrow(0, 1, steps));
-  const torch::Tensor jump_variance = beta.pow(2) - (alpha / next_alpha).pow(2) * next_beta.pow(2);
+  const torch::Tensor jump_variance =
+      flow::forward_jump_variance(alpha, beta, next_alpha, next_beta);
   const torch::Tensor step_variance_over_jump =
       options_.policy.ancestral_variance == AncestralVariance::forward ? torch::ones_like(beta)
                                                                        : (next_beta / beta).pow(2);

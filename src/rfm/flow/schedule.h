@@ -54,6 +54,15 @@ class Schedule {
   double p0_, p1_;  // cosine: offset; linear: beta_min, beta_max; VE: sigma_min, sigma_max
 };
 
+// The variance of the forward jump from a later time t′ back to t (primes at t′): with x_t =
+// (α/α′) x_t′ + sqrt(v) ε, v = β² − (α/α′)² β′² (§1). The DDPM step's noise and QNE's ELBO weights
+// are built from it; for doubles or tensors of per-step coefficients.
+template <class T>
+T forward_jump_variance(const T& alpha, const T& beta, const T& next_alpha, const T& next_beta) {
+  const T ratio = alpha / next_alpha;
+  return beta * beta - ratio * ratio * (next_beta * next_beta);
+}
+
 // Broadcasts per-point times t [B] against points [B, ...] (appends singleton dimensions).
 torch::Tensor expand_time(const torch::Tensor& t, const torch::Tensor& like);
 
