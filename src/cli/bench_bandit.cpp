@@ -57,7 +57,7 @@ void run_bench_bandit(const BenchBanditOptions& options) {
   const rl::Config config = rl::resolve_config(request);
   const rl::AgentFactory& factory = algorithm.factory;
   const std::unique_ptr<rl::Agent> agent_owner =
-      factory(config, rl::bandit_task_spec(), options.seed);
+      factory(config, rl::bandit_task_spec(), rl::AgentContext{options.seed});
   rl::Agent& agent = *agent_owner;
   rl::BanditHarness harness(/*replay_size=*/4096, options.batch_size, options.seed + 1);
   std::vector<double> statistics;

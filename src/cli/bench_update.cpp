@@ -17,7 +17,6 @@
 #include "rfm/agents/rfm.h"
 #include "rfm/envs/registry.h"
 #include "rfm/rl/config.h"
-#include "rfm/rl/device.h"
 #include "rfm/rl/replay_buffer.h"
 
 namespace rfm::cli {
@@ -75,7 +74,7 @@ void run_bench_update(const BenchUpdateOptions& options) {
   const auto env = envs::make_env(options.task, global_options().model_dir);
   const auto& spec = env->spec();
   const double peak = measure_sgemm_gflops(512, 9);
-  const c10::Device device = rl::compute_device();
+  const c10::Device device = global_options().compute_device;
   std::printf(
       "%s on task %s (obs %d, act %d), %s, %d threads, CPU sgemm peak %.1f GFLOP/s "
       "(n = 512)\n",
@@ -93,7 +92,8 @@ void run_bench_update(const BenchUpdateOptions& options) {
     request.overrides = options.overrides;
     const rl::Config config = rl::resolve_config(request);
     const int64_t batch_size = config.get_int("trainer.batch_size");
-    const std::unique_ptr<rl::Agent> agent = factory(config, spec, options.seed);
+    const std::unique_ptr<rl::Agent> agent =
+        factory(config, spec, rl::AgentContext{options.seed, device});
     // Real states from uniform-random episodes.
     const int64_t transitions = std::max<int64_t>(4 * batch_size, 2000);
     rl::ReplayBuffer replay(transitions, spec.observation_size, spec.action_size);

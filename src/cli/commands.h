@@ -1,6 +1,8 @@
 // The rfm program's subcommands: each lives in its own file and registers itself on the app.
 #pragma once
 
+#include <c10/core/Device.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
@@ -40,14 +42,15 @@ struct GlobalOptions {
   std::string configs_dir;  // --configs-dir, else $RFM_CONFIGS_DIR, else the built-in configs/
   int threads = 0;          // --threads: intra-op threads for LibTorch and OpenBLAS (0 = default)
   std::string device = "cpu";  // --device: where agents' networks live and updates run
+  c10::Device compute_device = c10::Device(c10::kCPU);  // --device, checked (apply_device)
 };
 GlobalOptions& global_options();
 // The directory of algorithm presets (<algo>.toml) in effect.
 std::string configs_dir();
 // Sets LibTorch's and OpenBLAS's thread counts (no-op for 0).
 void apply_thread_count(int threads);
-// Checks --device and makes it the process's compute device; throws rfm::Error for a device that
-// LibTorch cannot use, or for a GPU with a command that runs on the CPU only.
+// Checks --device and stores it in global_options().compute_device; throws rfm::Error for a device
+// that LibTorch cannot use, or for a GPU with a command that runs on the CPU only.
 void apply_device(const std::string& device, const CLI::App& app);
 
 }  // namespace rfm::cli

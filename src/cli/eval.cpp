@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "rfm/agents/registry.h"
+#include "rfm/rl/run_folder.h"
 #include "rfm/rl/trainer.h"
 
 namespace rfm::cli {
@@ -19,6 +20,7 @@ void run_eval(const EvalOptions& options) {
   const rl::RunIdentity identity = rl::run_identity(config);
   rl::TrainerHooks hooks;
   hooks.model_dir = global_options().model_dir;
+  hooks.device = global_options().compute_device;
   const rl::EvaluationResult result = rl::evaluate_run(
       options.run, options.episodes, agents::agent_factory(identity.algorithm), hooks);
   std::printf(

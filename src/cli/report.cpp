@@ -23,6 +23,7 @@
 #include "rfm/envs/registry.h"
 #include "rfm/rl/config.h"
 #include "rfm/rl/learning_curves.h"
+#include "rfm/rl/run_folder.h"
 #include "rfm/rl/trainer.h"
 #include "rfm/util/error.h"
 #include "rfm/util/files.h"

@@ -27,8 +27,8 @@
 #include "rfm/agents/registry.h"
 #include "rfm/envs/registry.h"
 #include "rfm/rl/config.h"
-#include "rfm/rl/learning_curves.h"
 #include "rfm/rl/provenance.h"
+#include "rfm/rl/run_folder.h"
 #include "rfm/rl/trainer.h"
 #include "rfm/util/error.h"
 #include "rfm/util/files.h"
@@ -152,36 +152,6 @@ std::string differing_settings(const rl::Config& existing, const rl::Config& req
   return differing;
 }
 
-// A folder without a checkpoint is deleted before its run restarts: only when it holds nothing but
-// what `rfm train` writes there (the sweep's own run, killed early), never a user's files.
-void check_restartable(const PlannedRun& run) {
-  static const std::set<std::string> kTrainerFiles = {"config.toml", "train.csv", "eval.csv",
-                                                      "log.txt", "checkpoint"};
-  for (const auto& entry : fs::directory_iterator(run.folder)) {
-    const std::string name = entry.path().filename().string();
-    const bool temporary = name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0;
-    if (kTrainerFiles.count(name) == 0 && !temporary)
-      throw Error("'" + run.folder +
-                  "' has no checkpoint, so the sweep would delete it and start " +
-                  "the run again, but it holds '" + name +
-                  "', which rfm train does not write; move it away or choose another --out");
-  }
-}
-
-// The step of the last evaluation in a run folder's eval.csv; -1 without one, or when the file
-// cannot be read (a run killed while writing it is restarted as before).
-std::int64_t last_evaluated_step(const std::string& folder) {
-  const fs::path eval = fs::path(folder) / "eval.csv";
-  std::error_code error;
-  if (!fs::exists(eval, error) || !fs::exists(fs::path(folder) / "config.toml", error)) return -1;
-  try {
-    const rl::EvalCurve curve = rl::read_eval_csv(eval.string());
-    return curve.steps.empty() ? -1 : curve.steps.back();
-  } catch (const Error&) {
-    return -1;
-  }
-}
-
 // Throws when a run folder holds a run of other settings than the requested ones.
 void check_same_settings(const PlannedRun& run, const rl::Config& requested) {
   const std::string differing = differing_settings(rl::read_run_config(run.folder), requested);
@@ -190,28 +160,31 @@ void check_same_settings(const PlannedRun& run, const rl::Config& requested) {
                 differing + "); move it away or choose another --out");
 }
 
-// Decides what to do with one run folder; throws when it holds a run of other settings.
+// Decides what to do with one run folder (rl/run_folder.h says where it stands); throws when it
+// holds a run of other settings, or files of a user's in a folder the sweep would delete.
 void plan_action(PlannedRun& run, const rl::Config& requested) {
-  std::error_code error;
-  if (!fs::exists(run.folder, error)) return;  // kNew
-  if (!fs::is_directory(run.folder, error))
-    throw Error("'" + run.folder + "' exists and is not a folder");
-  run.checkpoint_step = rl::checkpoint_step(run.folder);
-  if (run.checkpoint_step < 0) {
-    // A finished run whose checkpoint was deleted (to save space, or results kept without
-    // checkpoints) is finished all the same: never deleted and trained again.
-    run.evaluated_step = last_evaluated_step(run.folder);
-    if (run.evaluated_step >= run.total_steps) {
-      check_same_settings(run, requested);
-      run.action = RunAction::kSkip;
-      return;
-    }
-    check_restartable(run);
+  const rl::RunProgress progress = rl::read_run_progress(run.folder);
+  if (!progress.exists) return;  // kNew
+  run.checkpoint_step = progress.checkpoint_step;
+  run.evaluated_step = progress.evaluated_step;
+  if (progress.finished(run.total_steps)) {
+    check_same_settings(run, requested);
+    run.action = RunAction::kSkip;
+  } else if (progress.resumable(run.total_steps)) {
+    check_same_settings(run, requested);
+    run.action = RunAction::kResume;
+  } else {
+    // Stopped before its first checkpoint: deleted and started again, only when it holds nothing
+    // but what `rfm train` writes there (the sweep's own run, killed early).
+    const std::string foreign = rl::first_foreign_entry(run.folder);
+    if (!foreign.empty())
+      throw Error("'" + run.folder +
+                  "' has no checkpoint, so the sweep would delete it and start the run again, "
+                  "but it holds '" +
+                  foreign +
+                  "', which rfm train does not write; move it away or choose another --out");
     run.action = RunAction::kRestart;
-    return;
   }
-  check_same_settings(run, requested);
-  run.action = run.checkpoint_step >= run.total_steps ? RunAction::kSkip : RunAction::kResume;
 }
 
 // Checks every option, builds every algorithm's agent on every task once, and decides what to do
@@ -242,7 +215,7 @@ std::vector<PlannedRun> plan_sweep(const SweepOptions& options) {
     const auto env = envs::make_env(task, global_options().model_dir);
     for (std::size_t a = 0; a < options.algorithms.size(); ++a) {
       try {
-        agents::agent_factory(options.algorithms[a])(configs[a], env->spec(), 0);
+        agents::agent_factory(options.algorithms[a])(configs[a], env->spec(), rl::AgentContext{});
       } catch (const Error& error) {
         throw Error("algorithm '" + options.algorithms[a] + "' on task '" + task +
                     "': " + error.what());

@@ -28,7 +28,7 @@ void apply_device(const std::string& name, const CLI::App& app) {
           "--device " + name + ": '" + path +
           "' runs on the CPU only (--device applies to train, eval, sweep and bench update)");
   }
-  rl::set_compute_device(device);
+  global_options().compute_device = device;
 }
 
 }  // namespace rfm::cli

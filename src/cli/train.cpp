@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "rfm/agents/registry.h"
 #include "rfm/rl/config.h"
+#include "rfm/rl/run_folder.h"
 #include "rfm/rl/trainer.h"
 #include "rfm/util/error.h"
 #include "rfm/util/interrupt.h"
@@ -31,6 +32,7 @@ void run_train(const TrainOptions& options, const CLI::App& command) {
   rl::TrainerHooks hooks;
   hooks.model_dir = global_options().model_dir;
   hooks.progress = &std::cout;
+  hooks.device = global_options().compute_device;
   install_stop_handlers();
   // An empty folder name given explicitly is a mistake (a variable that was not set), not a wish
   // for the default folder.

@@ -33,7 +33,7 @@ inline void use_one_thread() {
 inline std::unique_ptr<rl::Agent> bandit_trained_agent(const rl::AgentFactory& factory,
                                                        const rl::Config& config, int64_t batch_size,
                                                        int64_t updates) {
-  std::unique_ptr<rl::Agent> agent = factory(config, rl::bandit_task_spec(), 11);
+  std::unique_ptr<rl::Agent> agent = factory(config, rl::bandit_task_spec(), rl::AgentContext{11});
   rl::BanditHarness harness(/*replay_size=*/4096, batch_size, 12);
   std::vector<double> statistics;
   for (int64_t update = 0; update < updates; ++update) harness.update(*agent, statistics);

@@ -79,7 +79,7 @@ torch::Tensor independent_velocity_target(nn::CriticEnsembleImpl& critic,
 
 TEST(RfmUpdate, ActorTargetEqualsTheFormulasComputedIndependently) {
   const RfmOptions options = tiny_options();
-  RfmAgent agent(options, /*observation_size=*/3, /*action_size=*/2, /*seed=*/5);
+  RfmAgent agent(options, /*observation_size=*/3, /*action_size=*/2, rl::AgentContext{/*seed=*/5});
   agent.set_tracing(true);
   std::vector<double> statistics;
   // Two updates so that the critic is not at its initialisation.
@@ -106,7 +106,7 @@ TEST(RfmUpdate, ActorTargetEqualsTheFormulasComputedIndependently) {
 }
 
 TEST(RfmUpdate, GradientsReachOnlyTheNetworkOfEachStep) {
-  RfmAgent agent(tiny_options(), 3, 2, 7);
+  RfmAgent agent(tiny_options(), 3, 2, rl::AgentContext{7});
   agent.set_tracing(true);
   std::vector<double> statistics;
   agent.update(random_batch(6, 3, 2, 3), statistics);
@@ -120,7 +120,7 @@ TEST(RfmUpdate, GradientsReachOnlyTheNetworkOfEachStep) {
 TEST(RfmUpdate, TargetCriticFollowsByPolyakAveraging) {
   RfmOptions options = tiny_options();
   options.common.polyak_tau = 0.25;
-  RfmAgent agent(options, 3, 2, 9);
+  RfmAgent agent(options, 3, 2, rl::AgentContext{9});
   const torch::Tensor before = agent.critic().target().parameters()[0].clone();
   std::vector<double> statistics;
   agent.update(random_batch(6, 3, 2, 4), statistics);
@@ -135,7 +135,8 @@ TEST(NetworkSizes, PresetKeysSizeThePolicyAndCriticNetworks) {
        {"network.hidden=32", "network.residual_blocks=1", "network.embedding=16",
         "network.critic_hidden=24", "network.critic_layers=3"})
     config.set(assignment);
-  RfmAgent agent(RfmOptions::from_config(config), /*observation_size=*/3, /*action_size=*/2, 1);
+  RfmAgent agent(RfmOptions::from_config(config), /*observation_size=*/3, /*action_size=*/2,
+                 rl::AgentContext{1});
   nn::VelocityNetworkImpl& network = *agent.policy().network();
   // Input concat(s, u_t, emb(t), emb(λ)): 3 + 2 + 16 + 16 columns.
   EXPECT_EQ(network.input->weight.sizes(), (std::vector<int64_t>{32, 37}));

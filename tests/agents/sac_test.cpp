@@ -94,7 +94,7 @@ IndependentDraw independent_draw(nn::GaussianPolicyNetworkImpl& actor, const tor
 
 // Copies an agent through save/load (another seed, so nothing is shared by construction).
 std::unique_ptr<SacAgent> copy_of(SacAgent& agent, int64_t state, int64_t action) {
-  auto copy = std::make_unique<SacAgent>(agent.options(), state, action, /*seed=*/12345);
+  auto copy = std::make_unique<SacAgent>(agent.options(), state, action, rl::AgentContext{12345});
   std::stringstream stream;
   agent.save(stream);
   copy->load(stream);
@@ -118,7 +118,7 @@ double relative_error(const torch::Tensor& actual, const torch::Tensor& expected
 TEST(SacUpdate, TargetsAndLossesEqualTheFormulasComputedIndependently) {
   SacOptions options = paper_options();
   options.common.polyak_tau = 0.25;
-  SacAgent agent(options, /*observation_size=*/3, /*action_size=*/2, /*seed=*/5);
+  SacAgent agent(options, /*observation_size=*/3, /*action_size=*/2, rl::AgentContext{/*seed=*/5});
   std::vector<double> statistics;
   // Two updates so that the networks, α and the optimisers are not at their initial state.
   agent.update(random_batch(6, 3, 2, 1), statistics);
@@ -176,7 +176,7 @@ TEST(SacUpdate, TargetsAndLossesEqualTheFormulasComputedIndependently) {
 }
 
 TEST(SacUpdate, GradientsReachOnlyTheNetworkOfEachStep) {
-  SacAgent agent(paper_options(), 3, 2, 7);
+  SacAgent agent(paper_options(), 3, 2, rl::AgentContext{7});
   agent.set_tracing(true);
   std::vector<double> statistics;
   agent.update(random_batch(6, 3, 2, 4), statistics);
@@ -195,7 +195,7 @@ TEST(SacUpdate, FixedTemperatureStaysFixed) {
   SacOptions options = paper_options();
   options.learn_temperature = false;
   options.initial_temperature = 0.3;
-  SacAgent agent(options, 3, 2, 8);
+  SacAgent agent(options, 3, 2, rl::AgentContext{8});
   std::vector<double> statistics;
   for (uint64_t i = 0; i < 3; ++i) agent.update(random_batch(6, 3, 2, 10 + i), statistics);
   // log α is float32: α = 0.3 up to its rounding.
@@ -204,7 +204,7 @@ TEST(SacUpdate, FixedTemperatureStaysFixed) {
 }
 
 TEST(SacPolicy, LogDensityStaysFiniteWhereTanhSaturates) {
-  SacAgent agent(paper_options(), 1, 2, 9);
+  SacAgent agent(paper_options(), 1, 2, rl::AgentContext{9});
   {
     // Push the mean to u = 12 (tanh² u rounds to 1 in float32) and σ to e^{-3}.
     torch::NoGradGuard no_grad;
@@ -223,7 +223,7 @@ TEST(SacPolicy, LogDensityStaysFiniteWhereTanhSaturates) {
 }
 
 TEST(SacCheckpoint, LoadedAgentContinuesBitForBit) {
-  SacAgent agent(paper_options(), 3, 2, 11);
+  SacAgent agent(paper_options(), 3, 2, rl::AgentContext{11});
   std::vector<double> statistics, copy_statistics;
   for (uint64_t i = 0; i < 3; ++i) agent.update(random_batch(8, 3, 2, 20 + i), statistics);
   const auto copy = copy_of(agent, 3, 2);
@@ -291,7 +291,7 @@ TEST(SacLearning, BanditPolicySettlesAtTheReverseKlFitOfTheBetterMode) {
   SacOptions options = paper_options();
   options.learn_temperature = false;
   options.initial_temperature = kTemperature;
-  SacAgent agent(options, 1, 2, 21);
+  SacAgent agent(options, 1, 2, rl::AgentContext{21});
   train_on_bandit(agent, 3000, 22);
   at::Generator generator = flow::make_generator(23);
   torch::Tensor policy_actions;
@@ -324,7 +324,7 @@ TEST(SacLearning, BanditPolicySettlesAtTheReverseKlFitOfTheBetterMode) {
 TEST(SacLearning, LearnedTemperatureBringsTheEntropyToItsTarget) {
   SacOptions options = paper_options();
   options.temperature_learning_rate = 3e-3;
-  SacAgent agent(options, 1, 2, 31);
+  SacAgent agent(options, 1, 2, rl::AgentContext{31});
   const std::vector<double> tail = train_on_bandit(agent, 3000, 32);
   const double entropy = tail[statistic_index(agent, "entropy")];
   const double temperature = tail[statistic_index(agent, "temperature")];

@@ -18,6 +18,7 @@
 
 #include "cli_support.h"
 #include "rfm/rl/device.h"
+#include "rfm/rl/run_folder.h"
 #include "rfm/rl/trainer.h"
 #include "rfm/util/error.h"
 #include "scratch_folder.h"

@@ -1,6 +1,7 @@
 // Networks: embedding values, ensemble equals separate MLPs, Polyak averaging, initialisation.
 #include "rfm/nn/networks.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -8,6 +9,10 @@
 
 namespace rfm::nn {
 namespace {
+
+at::Generator weights_generator(std::uint64_t seed) {
+  return at::detail::createCPUGenerator(seed);
+}
 
 TEST(SinusoidalEmbedding, MatchesTheFormula) {
   const auto x = torch::tensor({0.0f, 0.3f, 0.99f});
@@ -25,7 +30,7 @@ TEST(SinusoidalEmbedding, MatchesTheFormula) {
 
 TEST(CriticEnsemble, EachMemberIsAnIndependentReluMlp) {
   torch::manual_seed(0);
-  CriticEnsemble critic(3, 2, /*members=*/2, /*hidden=*/8);
+  CriticEnsemble critic(weights_generator(0), 3, 2, /*members=*/2, /*hidden=*/8);
   // Make biases non-zero so that they are exercised.
   {
     torch::NoGradGuard no_grad;
@@ -46,16 +51,14 @@ TEST(CriticEnsemble, EachMemberIsAnIndependentReluMlp) {
 }
 
 TEST(CriticEnsemble, OrthogonalRowsWithGainAndZeroBias) {
-  torch::manual_seed(1);
-  CriticEnsemble critic(4, 2, 2, 16);
+  CriticEnsemble critic(weights_generator(1), 4, 2, 2, 16);
   const auto w = critic->weights[1][0];  // [16, 16]: square, so w^T w = 2 I
   EXPECT_TRUE(torch::allclose(w.t().matmul(w), 2.0 * torch::eye(16), 1e-4, 1e-4));
   EXPECT_EQ(critic->biases[0].abs().sum().item<float>(), 0.0f);
 }
 
 TEST(CriticEnsemble, PolyakMovesTowardTheSource) {
-  torch::manual_seed(2);
-  CriticEnsemble target(3, 1, 2, 8), online(3, 1, 2, 8);
+  CriticEnsemble target(weights_generator(2), 3, 1, 2, 8), online(weights_generator(3), 3, 1, 2, 8);
   const auto before = target->weights[0].clone();
   target->polyak_update_from(*online, 0.25);
   EXPECT_TRUE(torch::allclose(target->weights[0], 0.75 * before + 0.25 * online->weights[0]));
@@ -63,7 +66,7 @@ TEST(CriticEnsemble, PolyakMovesTowardTheSource) {
 
 TEST(VelocityNetwork, ShapesAndGradientsReachEveryLayer) {
   torch::manual_seed(3);
-  VelocityNetwork actor(5, 2, 32);
+  VelocityNetwork actor(weights_generator(3), 5, 2, 32);
   const auto v = actor->forward(torch::randn({4, 5}), torch::randn({4, 2}), torch::rand({4}),
                                 torch::full({4}, 0.02));
   ASSERT_EQ(v.sizes(), (std::vector<int64_t>{4, 2}));
@@ -76,7 +79,7 @@ TEST(VelocityNetwork, ShapesAndGradientsReachEveryLayer) {
 
 TEST(VelocityNetwork, SplitFirstLayerEqualsTheFullForward) {
   torch::manual_seed(3);
-  VelocityNetwork network(5, 3);
+  VelocityNetwork network(weights_generator(3), 5, 3);
   // Non-zero biases so that the bias term is checked too.
   {
     torch::NoGradGuard no_grad;
@@ -89,6 +92,35 @@ TEST(VelocityNetwork, SplitFirstLayerEqualsTheFullForward) {
     const auto split =
         network->forward_conditioned(network->condition_features(state, temperature), u, t);
     EXPECT_TRUE(torch::allclose(full, split, 1e-5, 1e-5)) << "t = " << t;
+  }
+}
+
+TEST(Initialisation, TheGeneratorAloneFixesTheWeights) {
+  // LibTorch's global generator in two different states: same weights from the same generator
+  // seed, other weights from another.
+  torch::manual_seed(10);
+  VelocityNetwork first(weights_generator(4), 5, 2, 16);
+  CriticEnsemble first_critic(weights_generator(4), 5, 2, 2, 16);
+  torch::manual_seed(11);
+  VelocityNetwork second(weights_generator(4), 5, 2, 16), other(weights_generator(5), 5, 2, 16);
+  CriticEnsemble second_critic(weights_generator(4), 5, 2, 2, 16);
+  for (std::size_t i = 0; i < first->parameters().size(); ++i)
+    EXPECT_TRUE(torch::equal(first->parameters()[i], second->parameters()[i])) << i;
+  for (std::size_t i = 0; i < first_critic->parameters().size(); ++i)
+    EXPECT_TRUE(torch::equal(first_critic->parameters()[i], second_critic->parameters()[i])) << i;
+  EXPECT_FALSE(torch::equal(first->input->weight, other->input->weight));
+}
+
+TEST(Initialisation, OrthogonalFillOfWideAndTallMatrices) {
+  // Orthonormal rows (wide) or columns (tall), times the gain.
+  for (const auto& [rows, columns] : {std::pair<int64_t, int64_t>{4, 9}, {9, 4}, {6, 6}}) {
+    torch::Tensor weight = torch::empty({rows, columns});
+    orthogonal_(weight, 1.5, weights_generator(7));
+    const torch::Tensor gram =
+        rows <= columns ? weight.matmul(weight.t()) : weight.t().matmul(weight);
+    const int64_t size = std::min(rows, columns);
+    EXPECT_TRUE(torch::allclose(gram, 2.25 * torch::eye(size), 1e-5, 1e-5))
+        << rows << " x " << columns;
   }
 }
 

@@ -9,14 +9,23 @@ namespace rfm::agents {
 
 ActorCriticAgent::ActorCriticAgent(const CommonUpdateOptions& common, const PolicyOptions& policy,
                                    int64_t observation_size, int64_t action_size,
-                                   std::uint64_t seed)
+                                   const rl::AgentContext& context)
+    : ActorCriticAgent(common, policy, observation_size, action_size, context,
+                       initial_weights_generator(context)) {}
+
+ActorCriticAgent::ActorCriticAgent(const CommonUpdateOptions& common, const PolicyOptions& policy,
+                                   int64_t observation_size, int64_t action_size,
+                                   const rl::AgentContext& context,
+                                   const at::Generator& initial_weights)
     : common_(common),
-      critic_(after_initialisation_prepared(observation_size, seed), action_size, common),
+      device_(context.device),
+      critic_(observation_size, action_size, common, context.device, initial_weights),
       policy_(make_policy(
-          policy, nn::VelocityNetwork(observation_size, action_size, common.networks.hidden,
-                                      common.networks.residual_blocks, common.networks.embedding))),
-      generator_(flow::make_generator(seed, common.device)) {
-  policy_->network()->to(common.device);
+          policy, nn::VelocityNetwork(initial_weights, observation_size, action_size,
+                                      common.networks.hidden, common.networks.residual_blocks,
+                                      common.networks.embedding))),
+      generator_(update_generator(context)) {
+  policy_->network()->to(device_);
   actor_optimizer_ = std::make_unique<torch::optim::Adam>(
       policy_->network()->parameters(), torch::optim::AdamOptions(common.actor_learning_rate));
 }
@@ -62,7 +71,7 @@ void ActorCriticAgent::save(std::ostream& out) {
 }
 
 void ActorCriticAgent::load(std::istream& in) {
-  read_archive(in, common_.device, [this](torch::serialize::InputArchive& archive) {
+  read_archive(in, device_, [this](torch::serialize::InputArchive& archive) {
     read_actor_critic(archive, critic_, *policy_->network(), *actor_optimizer_, generator_);
   });
 }

@@ -49,10 +49,10 @@ class ActorCriticAgent : public rl::Agent {
   const PolicyUpdateTrace& last_trace() const { return trace_; }
 
  protected:
-  // The critics' and then the policy network's initial weights come from LibTorch's global
-  // generator seeded with `seed`; the update stream is a generator of its own from `seed`.
+  // The critics' and then the policy network's initial weights are drawn from the context's
+  // initial-weights stream; the updates draw from its update stream.
   ActorCriticAgent(const CommonUpdateOptions& common, const PolicyOptions& policy,
-                   int64_t observation_size, int64_t action_size, std::uint64_t seed);
+                   int64_t observation_size, int64_t action_size, const rl::AgentContext& context);
 
   struct NoisedPoints {
     torch::Tensor times, noise, noisy;
@@ -72,12 +72,18 @@ class ActorCriticAgent : public rl::Agent {
   double step_actor(const torch::Tensor& loss);
 
   CommonUpdateOptions common_;
+  c10::Device device_;
   CriticLearner critic_;
   std::unique_ptr<Policy> policy_;
   std::unique_ptr<torch::optim::Optimizer> actor_optimizer_;
   at::Generator generator_;
   bool tracing_ = false;
   PolicyUpdateTrace trace_;
+
+ private:
+  ActorCriticAgent(const CommonUpdateOptions& common, const PolicyOptions& policy,
+                   int64_t observation_size, int64_t action_size, const rl::AgentContext& context,
+                   const at::Generator& initial_weights);
 };
 
 }  // namespace rfm::agents

@@ -1,16 +1,22 @@
 #include "rfm/agents/agent_state.h"
 
 #include <c10/util/Exception.h>
-#include <torch/utils.h>
 
 #include <cmath>
 #include <istream>
 #include <mutex>
 
-#include "rfm/util/allocator.h"
+#include "rfm/flow/source.h"
 #include "rfm/util/error.h"
+#include "rfm/util/rng.h"
 
 namespace rfm::agents {
+
+namespace {
+// The salt of the initial-weights stream (util/rng.h derived_seed): distinct from the update
+// stream, which is seeded with the agent's seed itself.
+constexpr std::uint64_t kInitialWeightsStream = 1;
+}  // namespace
 
 void write_module(torch::serialize::OutputArchive& archive, const std::string& key,
                   const torch::nn::Module& module) {
@@ -74,9 +80,12 @@ void read_archive(std::istream& in, c10::Device device,
   }
 }
 
-void prepare_agent_initialisation(std::uint64_t seed) {
-  keep_freed_memory_in_heap();
-  torch::manual_seed(seed);
+at::Generator initial_weights_generator(const rl::AgentContext& context) {
+  return flow::make_generator(derived_seed(context.seed, kInitialWeightsStream, 0));
+}
+
+at::Generator update_generator(const rl::AgentContext& context) {
+  return flow::make_generator(context.seed, context.device);
 }
 
 double milliseconds_since(std::chrono::steady_clock::time_point& start) {

@@ -8,11 +8,12 @@
 #include <torch/serialize/output-archive.h>
 
 #include <chrono>
-#include <cstdint>
 #include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
+
+#include "rfm/rl/agent.h"
 
 namespace rfm::agents {
 
@@ -36,16 +37,10 @@ void read_generator(torch::serialize::InputArchive& archive, const std::string& 
 void read_archive(std::istream& in, c10::Device device,
                   const std::function<void(torch::serialize::InputArchive&)>& read);
 
-// Before an agent builds its networks: keep freed memory in the heap (util/allocator.h) and seed
-// LibTorch's global generator, which draws the initial weights, so that --seed fixes them.
-void prepare_agent_initialisation(std::uint64_t seed);
-// `value`, after prepare_agent_initialisation(seed): lets a constructor prepare in its member
-// initialiser list, before its first network member is built.
-template <class T>
-const T& after_initialisation_prepared(const T& value, std::uint64_t seed) {
-  prepare_agent_initialisation(seed);
-  return value;
-}
+// An agent's two random streams, both fixed by context.seed: the CPU generator that draws its
+// networks' initial weights, and the generator on context.device that its updates draw from.
+at::Generator initial_weights_generator(const rl::AgentContext& context);
+at::Generator update_generator(const rl::AgentContext& context);
 
 // Milliseconds since `start`, which moves to now (the update-time columns of train.csv).
 double milliseconds_since(std::chrono::steady_clock::time_point& start);

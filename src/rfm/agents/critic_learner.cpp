@@ -7,7 +7,7 @@
 #include "rfm/flow/source.h"
 #include "rfm/flow/target.h"
 #include "rfm/rl/config.h"
-#include "rfm/rl/device.h"
+#include "rfm/util/allocator.h"
 
 namespace rfm::agents {
 
@@ -26,7 +26,6 @@ CommonUpdateOptions CommonUpdateOptions::from_config(const rl::Config& config) {
   size("network.embedding", options.networks.embedding);
   size("network.critic_hidden", options.networks.critic_hidden);
   size("network.critic_layers", options.networks.critic_layers);
-  options.device = rl::compute_device();
   return options;
 }
 
@@ -40,14 +39,18 @@ void clip_gradient_norm(const std::vector<torch::Tensor>& parameters, double max
 }
 
 CriticLearner::CriticLearner(int64_t observation_size, int64_t action_size,
-                             const CommonUpdateOptions& options)
+                             const CommonUpdateOptions& options, c10::Device device,
+                             const at::Generator& initial_weights)
     : options_(options),
-      online_(observation_size, action_size, /*members=*/2, options.networks.critic_hidden,
-              options.networks.critic_layers),
-      target_(observation_size, action_size, /*members=*/2, options.networks.critic_hidden,
-              options.networks.critic_layers) {
-  online_->to(options.device);
-  target_->to(options.device);
+      online_(initial_weights, observation_size, action_size, /*members=*/2,
+              options.networks.critic_hidden, options.networks.critic_layers),
+      // Its own draws are overwritten by the copy below.
+      target_(initial_weights, observation_size, action_size, /*members=*/2,
+              options.networks.critic_hidden, options.networks.critic_layers) {
+  // Every update frees and reallocates the same large tensors: keep them in the heap.
+  keep_freed_memory_in_heap();
+  online_->to(device);
+  target_->to(device);
   target_->polyak_update_from(*online_, 1.0);
   for (auto& parameter : target_->parameters()) parameter.requires_grad_(false);
   optimizer_ = std::make_unique<torch::optim::Adam>(

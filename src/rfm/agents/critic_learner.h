@@ -30,16 +30,14 @@ class Config;
 namespace rfm::agents {
 
 // trainer.discount, polyak_tau, critic/actor learning rates and grad_norm_clip, range-checked, the
-// network.* sizes (run folders from before those keys existed used the defaults), and the
-// process's compute device (rl::compute_device).
+// network.* sizes (run folders from before those keys existed used the defaults).
 struct CommonUpdateOptions {
   double discount = 0.99;
   double polyak_tau = 0.005;
   double critic_learning_rate = 1e-3;
   double actor_learning_rate = 3e-4;
-  double grad_norm_clip = 10.0;                 // 0: gradients are not clipped
-  nn::NetworkSizes networks;                    // network.*, where the preset has them
-  c10::Device device = c10::Device(c10::kCPU);  // where networks live and updates run
+  double grad_norm_clip = 10.0;  // 0: gradients are not clipped
+  nn::NetworkSizes networks;     // network.*, where the preset has them
   static CommonUpdateOptions from_config(const rl::Config& config);
 };
 
@@ -53,8 +51,10 @@ void clip_gradient_norm(const std::vector<torch::Tensor>& parameters, double max
 
 class CriticLearner {
  public:
-  // Draws the initial weights from LibTorch's global generator (the agent seeds it).
-  CriticLearner(int64_t observation_size, int64_t action_size, const CommonUpdateOptions& options);
+  // The online critics' initial weights are drawn with `initial_weights` (a CPU generator); the
+  // targets start as their copies. Both live on `device`.
+  CriticLearner(int64_t observation_size, int64_t action_size, const CommonUpdateOptions& options,
+                c10::Device device, const at::Generator& initial_weights);
   ~CriticLearner();
 
   // y = r + γ (1 − terminal) · next_value, without graph.

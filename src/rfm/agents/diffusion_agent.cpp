@@ -4,8 +4,8 @@ namespace rfm::agents {
 
 DiffusionAgent::DiffusionAgent(const CommonUpdateOptions& common,
                                const DiffusionPolicyOptions& policy, int64_t observation_size,
-                               int64_t action_size, std::uint64_t seed)
-    : ActorCriticAgent(common, policy, observation_size, action_size, seed) {}
+                               int64_t action_size, const rl::AgentContext& context)
+    : ActorCriticAgent(common, policy, observation_size, action_size, context) {}
 
 DiffusionAgent::NoisedPoints DiffusionAgent::noise_points(const torch::Tensor& clean, double t_low,
                                                           double t_high) {

@@ -13,7 +13,7 @@ namespace rfm::agents {
 class DiffusionAgent : public ActorCriticAgent {
  public:
   DiffusionAgent(const CommonUpdateOptions& common, const DiffusionPolicyOptions& policy,
-                 int64_t observation_size, int64_t action_size, std::uint64_t seed);
+                 int64_t observation_size, int64_t action_size, const rl::AgentContext& context);
 
   DiffusionPolicy& policy() { return static_cast<DiffusionPolicy&>(*policy_); }
 

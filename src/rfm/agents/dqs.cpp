@@ -21,8 +21,8 @@ DqsOptions DqsOptions::from_config(const rl::Config& config) {
 }
 
 DqsAgent::DqsAgent(const DqsOptions& options, int64_t observation_size, int64_t action_size,
-                   std::uint64_t seed)
-    : DiffusionAgent(options.common, options.policy, observation_size, action_size, seed),
+                   const rl::AgentContext& context)
+    : DiffusionAgent(options.common, options.policy, observation_size, action_size, context),
       options_(options) {}
 
 const std::vector<rl::StatisticInfo>& DqsAgent::statistics() const {
@@ -70,9 +70,9 @@ void DqsAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
 }
 
 std::unique_ptr<rl::Agent> make_dqs_agent(const rl::Config& config, const envs::TaskSpec& spec,
-                                          std::uint64_t seed) {
+                                          const rl::AgentContext& context) {
   return std::make_unique<DqsAgent>(DqsOptions::from_config(config), spec.observation_size,
-                                    spec.action_size, seed);
+                                    spec.action_size, context);
 }
 
 }  // namespace rfm::agents

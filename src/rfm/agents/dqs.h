@@ -22,7 +22,7 @@ struct DqsOptions {
 class DqsAgent : public DiffusionAgent {
  public:
   DqsAgent(const DqsOptions& options, int64_t observation_size, int64_t action_size,
-           std::uint64_t seed);
+           const rl::AgentContext& context);
 
   torch::Tensor act(const torch::Tensor& observations, bool explore,
                     at::Generator& generator) override;
@@ -34,6 +34,6 @@ class DqsAgent : public DiffusionAgent {
 };
 
 std::unique_ptr<rl::Agent> make_dqs_agent(const rl::Config& config, const envs::TaskSpec& spec,
-                                          std::uint64_t seed);
+                                          const rl::AgentContext& context);
 
 }  // namespace rfm::agents

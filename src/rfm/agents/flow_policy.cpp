@@ -31,19 +31,11 @@ torch::Tensor FlowPolicy::sample(const torch::Tensor& states, at::Generator& gen
   // §3: u starts from N(0, I) at t = t_min.
   torch::Tensor u = torch::randn({rows, network.action_size}, generator, states.options());
   const double dt = (1.0 - 2.0 * options_.t_min) / static_cast<double>(options_.ode_steps);
-  for (int64_t step = 0; step < options_.ode_steps; ++step) {
-    const double t = options_.t_min + static_cast<double>(step) * dt;
-    const torch::Tensor velocity = network.forward_conditioned(condition, u, t);
-    if (options_.ode_method == flow::OdeMethod::euler) {
-      // Euler: u ← u + dt v(u, t).
-      u.add_(velocity, dt);
-    } else {
-      // Heun: predictor u + dt v, then the trapezoid of both slopes.
-      const torch::Tensor predicted = u + dt * velocity;
-      const torch::Tensor corrected = network.forward_conditioned(condition, predicted, t + dt);
-      u.add_(velocity + corrected, 0.5 * dt);
-    }
-  }
+  // §3: the ODE du/dt = v_θ(s, u, t, λ) from t_min to 1 − t_min.
+  flow::integrate_ode(u, options_.t_min, dt, options_.ode_steps, options_.ode_method,
+                      [&network, &condition](const torch::Tensor& x, double t) {
+                        return network.forward_conditioned(condition, x, t);
+                      });
   return u;
 }
 

@@ -41,8 +41,8 @@ QneOptions QneOptions::from_config(const rl::Config& config) {
 }
 
 QneAgent::QneAgent(const QneOptions& options, int64_t observation_size, int64_t action_size,
-                   std::uint64_t seed)
-    : DiffusionAgent(options.common, options.policy, observation_size, action_size, seed),
+                   const rl::AgentContext& context)
+    : DiffusionAgent(options.common, options.policy, observation_size, action_size, context),
       options_(options) {}
 
 const std::vector<rl::StatisticInfo>& QneAgent::statistics() const {
@@ -196,9 +196,9 @@ void QneAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
 }
 
 std::unique_ptr<rl::Agent> make_qne_agent(const rl::Config& config, const envs::TaskSpec& spec,
-                                          std::uint64_t seed) {
+                                          const rl::AgentContext& context) {
   return std::make_unique<QneAgent>(QneOptions::from_config(config), spec.observation_size,
-                                    spec.action_size, seed);
+                                    spec.action_size, context);
 }
 
 }  // namespace rfm::agents

@@ -25,7 +25,7 @@ struct QneOptions {
 class QneAgent : public DiffusionAgent {
  public:
   QneAgent(const QneOptions& options, int64_t observation_size, int64_t action_size,
-           std::uint64_t seed);
+           const rl::AgentContext& context);
 
   torch::Tensor act(const torch::Tensor& observations, bool explore,
                     at::Generator& generator) override;
@@ -50,6 +50,6 @@ torch::Tensor truncated_standard_normal(const torch::Tensor& lower, const torch:
                                         at::Generator& generator);
 
 std::unique_ptr<rl::Agent> make_qne_agent(const rl::Config& config, const envs::TaskSpec& spec,
-                                          std::uint64_t seed);
+                                          const rl::AgentContext& context);
 
 }  // namespace rfm::agents

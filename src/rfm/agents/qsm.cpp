@@ -22,8 +22,8 @@ QsmOptions QsmOptions::from_config(const rl::Config& config) {
 }
 
 QsmAgent::QsmAgent(const QsmOptions& options, int64_t observation_size, int64_t action_size,
-                   std::uint64_t seed)
-    : DiffusionAgent(options.common, options.policy, observation_size, action_size, seed),
+                   const rl::AgentContext& context)
+    : DiffusionAgent(options.common, options.policy, observation_size, action_size, context),
       options_(options) {}
 
 const std::vector<rl::StatisticInfo>& QsmAgent::statistics() const {
@@ -82,9 +82,9 @@ void QsmAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
 }
 
 std::unique_ptr<rl::Agent> make_qsm_agent(const rl::Config& config, const envs::TaskSpec& spec,
-                                          std::uint64_t seed) {
+                                          const rl::AgentContext& context) {
   return std::make_unique<QsmAgent>(QsmOptions::from_config(config), spec.observation_size,
-                                    spec.action_size, seed);
+                                    spec.action_size, context);
 }
 
 }  // namespace rfm::agents

@@ -21,7 +21,7 @@ struct QsmOptions {
 class QsmAgent : public DiffusionAgent {
  public:
   QsmAgent(const QsmOptions& options, int64_t observation_size, int64_t action_size,
-           std::uint64_t seed);
+           const rl::AgentContext& context);
 
   torch::Tensor act(const torch::Tensor& observations, bool explore,
                     at::Generator& generator) override;
@@ -33,6 +33,6 @@ class QsmAgent : public DiffusionAgent {
 };
 
 std::unique_ptr<rl::Agent> make_qsm_agent(const rl::Config& config, const envs::TaskSpec& spec,
-                                          std::uint64_t seed);
+                                          const rl::AgentContext& context);
 
 }  // namespace rfm::agents

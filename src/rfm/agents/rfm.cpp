@@ -65,8 +65,8 @@ RfmOptions RfmOptions::from_config(const rl::Config& config) {
 }
 
 RfmAgent::RfmAgent(const RfmOptions& options, int64_t observation_size, int64_t action_size,
-                   std::uint64_t seed)
-    : ActorCriticAgent(options.common, options.policy, observation_size, action_size, seed),
+                   const rl::AgentContext& context)
+    : ActorCriticAgent(options.common, options.policy, observation_size, action_size, context),
       options_(options) {
   if (options_.particles < 1) throw Error("rfm.particles must be at least 1");
 }
@@ -170,9 +170,9 @@ void RfmAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
 }
 
 std::unique_ptr<rl::Agent> make_rfm_agent(const rl::Config& config, const envs::TaskSpec& spec,
-                                          std::uint64_t seed) {
+                                          const rl::AgentContext& context) {
   return std::make_unique<RfmAgent>(RfmOptions::from_config(config), spec.observation_size,
-                                    spec.action_size, seed);
+                                    spec.action_size, context);
 }
 
 }  // namespace rfm::agents

@@ -44,7 +44,7 @@ using RfmUpdateTrace = PolicyUpdateTrace;
 class RfmAgent : public ActorCriticAgent {
  public:
   RfmAgent(const RfmOptions& options, int64_t observation_size, int64_t action_size,
-           std::uint64_t seed);
+           const rl::AgentContext& context);
 
   torch::Tensor act(const torch::Tensor& observations, bool explore,
                     at::Generator& generator) override;
@@ -63,6 +63,6 @@ class RfmAgent : public ActorCriticAgent {
 
 // rfm, rfm-vp and rfm-ve: the policy comes from the preset.
 std::unique_ptr<rl::Agent> make_rfm_agent(const rl::Config& config, const envs::TaskSpec& spec,
-                                          std::uint64_t seed);
+                                          const rl::AgentContext& context);
 
 }  // namespace rfm::agents

@@ -61,19 +61,25 @@ SacOptions SacOptions::from_config(const rl::Config& config) {
 }
 
 SacAgent::SacAgent(const SacOptions& options, int64_t observation_size, int64_t action_size,
-                   std::uint64_t seed)
-    : options_(after_initialisation_prepared(options, seed)),
+                   const rl::AgentContext& context)
+    : SacAgent(options, observation_size, action_size, context,
+               initial_weights_generator(context)) {}
+
+SacAgent::SacAgent(const SacOptions& options, int64_t observation_size, int64_t action_size,
+                   const rl::AgentContext& context, const at::Generator& initial_weights)
+    : options_(options),
+      device_(context.device),
       target_entropy_(options.target_entropy_per_dimension * static_cast<double>(action_size)),
-      critic_(observation_size, action_size, options.common),
-      actor_(observation_size, action_size, options.common.networks.hidden,
+      critic_(observation_size, action_size, options.common, context.device, initial_weights),
+      actor_(initial_weights, observation_size, action_size, options.common.networks.hidden,
              options.common.networks.residual_blocks),
-      log_temperature_(torch::full({}, std::log(options.initial_temperature),
-                                   torch::device(options.common.device))
-                           .requires_grad_(true)),
+      log_temperature_(
+          torch::full({}, std::log(options.initial_temperature), torch::device(context.device))
+              .requires_grad_(true)),
       critic_parameters_(critic_.online().parameters()),
       actor_parameters_(actor_->parameters()),
-      generator_(flow::make_generator(seed, options.common.device)) {
-  actor_->to(options.common.device);  // in place: actor_parameters_ keeps pointing at them
+      generator_(update_generator(context)) {
+  actor_->to(device_);  // in place: actor_parameters_ keeps pointing at them
   actor_optimizer_ = std::make_unique<torch::optim::Adam>(
       actor_parameters_, torch::optim::AdamOptions(options.common.actor_learning_rate));
   temperature_optimizer_ = std::make_unique<torch::optim::Adam>(
@@ -209,7 +215,7 @@ void SacAgent::save(std::ostream& out) {
 }
 
 void SacAgent::load(std::istream& in) {
-  read_archive(in, options_.common.device, [this](torch::serialize::InputArchive& archive) {
+  read_archive(in, device_, [this](torch::serialize::InputArchive& archive) {
     read_actor_critic(archive, critic_, *actor_, *actor_optimizer_, generator_);
     archive.read("log_temperature", log_temperature_);
     read_optimizer(archive, "temperature_optimizer", *temperature_optimizer_);
@@ -217,9 +223,9 @@ void SacAgent::load(std::istream& in) {
 }
 
 std::unique_ptr<rl::Agent> make_sac_agent(const rl::Config& config, const envs::TaskSpec& spec,
-                                          std::uint64_t seed) {
+                                          const rl::AgentContext& context) {
   return std::make_unique<SacAgent>(SacOptions::from_config(config), spec.observation_size,
-                                    spec.action_size, seed);
+                                    spec.action_size, context);
 }
 
 }  // namespace rfm::agents

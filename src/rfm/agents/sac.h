@@ -58,7 +58,7 @@ struct SacUpdateTrace {
 class SacAgent : public rl::Agent {
  public:
   SacAgent(const SacOptions& options, int64_t observation_size, int64_t action_size,
-           std::uint64_t seed);
+           const rl::AgentContext& context);
   ~SacAgent() override;
 
   torch::Tensor act(const torch::Tensor& observations, bool explore,
@@ -81,7 +81,12 @@ class SacAgent : public rl::Agent {
   const SacOptions& options() const { return options_; }
 
  private:
-  SacOptions options_;  // first: its initialiser seeds the networks' initial draws
+  // The critics' and then the actor's initial weights are drawn with `initial_weights`.
+  SacAgent(const SacOptions& options, int64_t observation_size, int64_t action_size,
+           const rl::AgentContext& context, const at::Generator& initial_weights);
+
+  SacOptions options_;
+  c10::Device device_;
   double target_entropy_;
   CriticLearner critic_;
   nn::GaussianPolicyNetwork actor_;
@@ -94,6 +99,6 @@ class SacAgent : public rl::Agent {
 };
 
 std::unique_ptr<rl::Agent> make_sac_agent(const rl::Config& config, const envs::TaskSpec& spec,
-                                          std::uint64_t seed);
+                                          const rl::AgentContext& context);
 
 }  // namespace rfm::agents

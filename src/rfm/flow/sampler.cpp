@@ -26,6 +26,23 @@ torch::Tensor estimated_velocity(const torch::Tensor& x, const torch::Tensor& t,
   return velocity;
 }
 
+void integrate_ode(torch::Tensor& x, double t_start, double dt, int64_t steps, OdeMethod method,
+                   const VelocityField& velocity, bool euler_on_last_step) {
+  for (int64_t step = 0; step < steps; ++step) {
+    const double t = t_start + static_cast<double>(step) * dt;
+    const torch::Tensor slope = velocity(x, t);
+    if (method == OdeMethod::euler || (euler_on_last_step && step + 1 == steps)) {
+      // Euler: x ← x + dt v(x, t).
+      x.add_(slope, dt);
+    } else {
+      // Heun: predictor x + dt v, then the trapezoid of both slopes.
+      const torch::Tensor predicted = x + dt * slope;
+      const torch::Tensor corrected = velocity(predicted, t + dt);
+      x.add_(slope + corrected, 0.5 * dt);
+    }
+  }
+}
+
 SamplerResult sample_probability_flow(const LogDensity& target, const Source& source,
                                       const Schedule& schedule, int64_t num_samples, int64_t dim,
                                       const torch::Tensor& conditions,
@@ -61,18 +78,9 @@ SamplerResult sample_probability_flow(const LogDensity& target, const Source& so
   torch::Tensor x = source.sample({num_samples, dim}, generator, tensor_options) *
                     schedule.beta(t_start).item<double>();
   const double dt = (options.t_end - options.t_start) / static_cast<double>(options.steps);
-  for (int64_t step = 0; step < options.steps; ++step) {
-    const double time = options.t_start + dt * static_cast<double>(step);
-    const torch::Tensor velocity = velocity_at(x, time);
-    const torch::Tensor euler = x + dt * velocity;
-    const bool last = step + 1 == options.steps;
-    // §5 ODE step: Euler, or Heun's trapezoid (not on the last step, which may end at β = 0).
-    if (options.method == OdeMethod::heun && !last) {
-      x = x + 0.5 * dt * (velocity + velocity_at(euler, time + dt));
-    } else {
-      x = euler;
-    }
-  }
+  // §5: the ODE steps; Heun's last is an Euler step, since t_end may be where β = 0.
+  integrate_ode(x, options.t_start, dt, options.steps, options.method, velocity_at,
+                /*euler_on_last_step=*/true);
   result.samples = x;
   result.mean_ess = velocity_calls > 0 ? ess_sum / static_cast<double>(velocity_calls) : 0.0;
   return result;

@@ -5,6 +5,7 @@
 
 #include <torch/types.h>
 
+#include <functional>
 #include <string>
 
 #include "rfm/flow/estimators.h"
@@ -14,6 +15,15 @@ namespace rfm::flow {
 enum class OdeMethod { euler, heun };
 // euler | heun; anything else throws rfm::Error.
 OdeMethod parse_ode_method(const std::string& name);
+
+// A velocity field v(x, t) at points x [N, d], one time t for all rows.
+using VelocityField = std::function<torch::Tensor(const torch::Tensor& x, double t)>;
+// Integrates dx/dt = v(x, t) in place on x over `steps` uniform steps of dt from t_start, by Euler
+// (x ← x + dt v) or Heun's trapezoid (predictor x + dt v, then x ← x + dt/2 (v + v(predictor,
+// t + dt))). With euler_on_last_step, Heun's last step is an Euler step, for fields that may not
+// exist at the end time.
+void integrate_ode(torch::Tensor& x, double t_start, double dt, int64_t steps, OdeMethod method,
+                   const VelocityField& velocity, bool euler_on_last_step = false);
 
 struct SamplerOptions {
   int64_t steps = 100;  // ODE steps on a uniform time grid

@@ -1,7 +1,7 @@
 #include "rfm/nn/networks.h"
 
+#include <torch/linalg.h>
 #include <torch/nn/functional/activation.h>
-#include <torch/nn/init.h>
 
 #include <cmath>
 #include <string>
@@ -20,18 +20,32 @@ torch::Tensor sinusoidal_embedding(const torch::Tensor& x, int64_t half_size) {
   return torch::cat({torch::sin(angles), torch::cos(angles)}, 1);
 }
 
-void orthogonal_init(torch::nn::Module& module, double gain) {
+void orthogonal_(torch::Tensor weight, double gain, const at::Generator& generator) {
+  torch::NoGradGuard no_grad;
+  const int64_t rows = weight.size(0), columns = weight.numel() / rows;
+  // Saxe et al. (2014): Q of the QR decomposition of a standard normal matrix (taken on the taller
+  // orientation), each column's sign set by R's diagonal so that Q is Haar-distributed.
+  torch::Tensor normal = torch::empty({rows, columns}).normal_(0.0, 1.0, generator);
+  if (rows < columns) normal.t_();
+  auto [q, r] = torch::linalg_qr(normal);
+  q.mul_(torch::sign(torch::diagonal(r)));
+  if (rows < columns) q.t_();
+  weight.view_as(q).copy_(q).mul_(gain);
+}
+
+void orthogonal_init(torch::nn::Module& module, double gain, const at::Generator& generator) {
   torch::NoGradGuard no_grad;
   // Children only: this also runs inside constructors, before the module is owned by a shared_ptr.
   for (auto& child : module.modules(/*include_self=*/false)) {
     if (auto* linear = child->as<torch::nn::Linear>()) {
-      torch::nn::init::orthogonal_(linear->weight, gain);
+      orthogonal_(linear->weight, gain, generator);
       if (linear->bias.defined()) linear->bias.zero_();
     }
   }
 }
 
-VelocityNetworkImpl::VelocityNetworkImpl(int64_t state_size_, int64_t action_size_, int64_t hidden,
+VelocityNetworkImpl::VelocityNetworkImpl(const at::Generator& initial_weights, int64_t state_size_,
+                                         int64_t action_size_, int64_t hidden,
                                          int64_t residual_blocks, int64_t embedding_size_)
     : state_size(state_size_), action_size(action_size_), embedding_size(embedding_size_) {
   if (embedding_size < 4 || embedding_size % 2 != 0)
@@ -43,7 +57,7 @@ VelocityNetworkImpl::VelocityNetworkImpl(int64_t state_size_, int64_t action_siz
   for (int64_t i = 0; i < residual_blocks; ++i)
     blocks->push_back(torch::nn::Linear(hidden, hidden));
   output = register_module("output", torch::nn::Linear(hidden, action_size));
-  orthogonal_init(*this, std::sqrt(2.0));
+  orthogonal_init(*this, std::sqrt(2.0), initial_weights);
 }
 
 torch::Tensor VelocityNetworkImpl::forward(const torch::Tensor& state, const torch::Tensor& u_t,
@@ -94,8 +108,9 @@ torch::Tensor VelocityNetworkImpl::forward_conditioned(const torch::Tensor& cond
   return residual_trunk(h);
 }
 
-CriticEnsembleImpl::CriticEnsembleImpl(int64_t state_size, int64_t action_size, int64_t members_,
-                                       int64_t hidden, int64_t hidden_layers)
+CriticEnsembleImpl::CriticEnsembleImpl(const at::Generator& initial_weights, int64_t state_size,
+                                       int64_t action_size, int64_t members_, int64_t hidden,
+                                       int64_t hidden_layers)
     : members(members_) {
   torch::NoGradGuard no_grad;
   std::vector<int64_t> sizes = {state_size + action_size};
@@ -106,7 +121,7 @@ CriticEnsembleImpl::CriticEnsembleImpl(int64_t state_size, int64_t action_size, 
     auto weight = torch::empty({members, sizes[layer], sizes[layer + 1]});
     for (int64_t e = 0; e < members; ++e) {
       auto member = torch::empty({sizes[layer + 1], sizes[layer]});
-      torch::nn::init::orthogonal_(member, std::sqrt(2.0));
+      orthogonal_(member, std::sqrt(2.0), initial_weights);
       weight[e].copy_(member.t());
     }
     weights.push_back(register_parameter("weight" + std::to_string(layer), weight));
@@ -136,14 +151,15 @@ void CriticEnsembleImpl::polyak_update_from(const CriticEnsembleImpl& source, do
   for (std::size_t i = 0; i < mine.size(); ++i) mine[i].mul_(1.0 - tau).add_(theirs[i], tau);
 }
 
-GaussianPolicyNetworkImpl::GaussianPolicyNetworkImpl(int64_t state_size, int64_t action_size,
+GaussianPolicyNetworkImpl::GaussianPolicyNetworkImpl(const at::Generator& initial_weights,
+                                                     int64_t state_size, int64_t action_size,
                                                      int64_t hidden, int64_t residual_blocks) {
   input = register_module("input", torch::nn::Linear(state_size, hidden));
   blocks = register_module("blocks", torch::nn::ModuleList());
   for (int64_t i = 0; i < residual_blocks; ++i)
     blocks->push_back(torch::nn::Linear(hidden, hidden));
   output = register_module("output", torch::nn::Linear(hidden, 2 * action_size));
-  orthogonal_init(*this, std::sqrt(2.0));
+  orthogonal_init(*this, std::sqrt(2.0), initial_weights);
 }
 
 std::pair<torch::Tensor, torch::Tensor> GaussianPolicyNetworkImpl::forward(

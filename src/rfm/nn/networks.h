@@ -1,9 +1,12 @@
 // Networks shared by the agents (docs/algorithms.md §3–§4): sinusoidal embeddings, the residual
 // GELU velocity network of the flow policy, an ensemble of Q networks evaluated as one batched
 // module, and SAC's Gaussian policy network on the same residual trunk. All use orthogonal
-// initialisation with gain sqrt(2) and zero biases.
+// initialisation with gain sqrt(2) and zero biases, drawn with a CPU generator the caller passes
+// (LibTorch's Linear first draws a default initialisation from its global generator; it is
+// overwritten).
 #pragma once
 
+#include <ATen/core/Generator.h>
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/modules/linear.h>
@@ -25,8 +28,11 @@ struct NetworkSizes {
 // k = 0..63 (§3). x: [N] or [N, 1]; returns [N, 2 * half_size].
 torch::Tensor sinusoidal_embedding(const torch::Tensor& x, int64_t half_size = 64);
 
+// Fills the [rows, columns...] tensor `weight` with a random (semi-)orthogonal matrix times gain,
+// drawn with `generator` (a CPU generator).
+void orthogonal_(torch::Tensor weight, double gain, const at::Generator& generator);
 // Orthogonal weights (gain), zero biases, for every Linear below `module`.
-void orthogonal_init(torch::nn::Module& module, double gain);
+void orthogonal_init(torch::nn::Module& module, double gain, const at::Generator& generator);
 
 // §3's trunk after the first GELU: h <- h + GELU(Dense(h)) for each block, then `output`.
 torch::Tensor residual_gelu_trunk(torch::Tensor h, torch::nn::ModuleList& blocks,
@@ -35,8 +41,9 @@ torch::Tensor residual_gelu_trunk(torch::Tensor h, torch::nn::ModuleList& blocks
 struct VelocityNetworkImpl : torch::nn::Module {
   // input concat(s, u_t, emb(t), emb(λ)) -> Dense(hidden) -> GELU -> residual blocks -> Dense(d),
   // each embedding `embedding_size` wide.
-  VelocityNetworkImpl(int64_t state_size, int64_t action_size, int64_t hidden = 256,
-                      int64_t residual_blocks = 2, int64_t embedding_size = 128);
+  VelocityNetworkImpl(const at::Generator& initial_weights, int64_t state_size, int64_t action_size,
+                      int64_t hidden = 256, int64_t residual_blocks = 2,
+                      int64_t embedding_size = 128);
   // state [N, s], u_t [N, d], t [N], temperature [N]; returns the velocity [N, d].
   torch::Tensor forward(const torch::Tensor& state, const torch::Tensor& u_t,
                         const torch::Tensor& t, const torch::Tensor& temperature);
@@ -61,8 +68,8 @@ TORCH_MODULE(VelocityNetwork);
 // E independent MLPs on concat(s, a) with ReLU hidden layers, stored as stacked weights so that one
 // batched matrix product evaluates all members.
 struct CriticEnsembleImpl : torch::nn::Module {
-  CriticEnsembleImpl(int64_t state_size, int64_t action_size, int64_t members = 2,
-                     int64_t hidden = 256, int64_t hidden_layers = 2);
+  CriticEnsembleImpl(const at::Generator& initial_weights, int64_t state_size, int64_t action_size,
+                     int64_t members = 2, int64_t hidden = 256, int64_t hidden_layers = 2);
   // state [N, s], action [N, d]; returns Q values [E, N].
   torch::Tensor forward(const torch::Tensor& state, const torch::Tensor& action);
   // min over members: [N].
@@ -80,8 +87,8 @@ TORCH_MODULE(CriticEnsemble);
 // and log standard deviation per action dimension. The tanh squashing and the clamp of the log
 // standard deviation belong to the agent.
 struct GaussianPolicyNetworkImpl : torch::nn::Module {
-  GaussianPolicyNetworkImpl(int64_t state_size, int64_t action_size, int64_t hidden = 256,
-                            int64_t residual_blocks = 2);
+  GaussianPolicyNetworkImpl(const at::Generator& initial_weights, int64_t state_size,
+                            int64_t action_size, int64_t hidden = 256, int64_t residual_blocks = 2);
   // state [N, s]; returns (mean [N, d], log standard deviation [N, d]).
   std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& state);
 

@@ -3,6 +3,7 @@
 // random stream). Each algorithm implements it in one file under src/rfm/agents/.
 #pragma once
 
+#include <c10/core/Device.h>
 #include <torch/types.h>
 
 #include <cstdint>
@@ -47,9 +48,17 @@ class Agent {
   virtual void load(std::istream& in) = 0;
 };
 
-// Builds an agent for a task from a resolved configuration; `seed` drives its initialisation and
-// its random stream.
+// What an agent is built with besides its configuration. `seed` fixes its initial weights and the
+// random stream of its updates (agents::initial_weights_generator, agents::update_generator);
+// nothing an agent draws comes from LibTorch's global generator. `device` is where its networks
+// live and its updates run.
+struct AgentContext {
+  std::uint64_t seed = 0;
+  c10::Device device = c10::Device(c10::kCPU);
+};
+
+// Builds an agent for a task from a resolved configuration.
 using AgentFactory = std::function<std::unique_ptr<Agent>(
-    const Config& config, const envs::TaskSpec& spec, std::uint64_t seed)>;
+    const Config& config, const envs::TaskSpec& spec, const AgentContext& context)>;
 
 }  // namespace rfm::rl

@@ -12,11 +12,11 @@
 
 namespace rfm::rl {
 
-BanditHarness::BanditHarness(int64_t replay_size, int64_t batch_size, std::uint64_t seed) {
+BanditHarness::BanditHarness(int64_t replay_size, int64_t batch_size, std::uint64_t seed)
+    : generator_(flow::make_generator(seed)) {
   if (replay_size < 1 || batch_size < 1)
     throw Error("bandit harness: the replay and batch sizes must be positive");
-  torch::manual_seed(seed);
-  actions_ = torch::rand({replay_size, 2}) * 2 - 1;
+  actions_ = torch::rand({replay_size, 2}, generator_) * 2 - 1;
   rewards_ = torch::empty({replay_size});
   const auto action_rows = actions_.accessor<float, 2>();
   auto reward_rows = rewards_.accessor<float, 1>();
@@ -30,7 +30,7 @@ BanditHarness::BanditHarness(int64_t replay_size, int64_t batch_size, std::uint6
 
 void BanditHarness::update(Agent& agent, std::vector<double>& statistics) {
   const torch::Tensor rows =
-      torch::randint(actions_.size(0), {batch_.observations.size(0)}, torch::kLong);
+      torch::randint(actions_.size(0), {batch_.observations.size(0)}, generator_, torch::kLong);
   batch_.actions = actions_.index_select(0, rows);
   batch_.rewards = rewards_.index_select(0, rows);
   agent.update(batch_, statistics);

@@ -15,13 +15,14 @@ namespace rfm::rl {
 
 class BanditHarness {
  public:
-  // Draws the replay's actions from LibTorch's default generator after seeding it with `seed`;
-  // update() draws its batch rows from the same generator.
+  // Draws the replay's actions with a generator of its own seeded with `seed`; update() draws its
+  // batch rows from the same generator.
   BanditHarness(int64_t replay_size, int64_t batch_size, std::uint64_t seed);
   // One agent update on a batch drawn uniformly from the replay.
   void update(Agent& agent, std::vector<double>& statistics);
 
  private:
+  at::Generator generator_;
   torch::Tensor actions_, rewards_;
   TransitionBatch batch_;
 };

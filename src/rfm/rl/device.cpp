@@ -7,10 +7,6 @@
 
 namespace rfm::rl {
 
-namespace {
-c10::Device chosen_device(c10::kCPU);
-}
-
 c10::Device parse_device(const std::string& name) {
   c10::Device device(c10::kCPU);
   try {
@@ -33,14 +29,6 @@ c10::Device parse_device(const std::string& name) {
                   " CUDA device(s) visible");
   }
   return device;
-}
-
-c10::Device compute_device() {
-  return chosen_device;
-}
-
-void set_compute_device(c10::Device device) {
-  chosen_device = device;
 }
 
 }  // namespace rfm::rl

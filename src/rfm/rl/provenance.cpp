@@ -45,13 +45,13 @@ std::string utc_now() {
 
 }  // namespace
 
-void add_provenance(Config& config) {
+void add_provenance(Config& config, c10::Device device) {
   config.define("provenance.rfm_commit", std::string(RFM_COMMIT));
   config.define("provenance.libtorch", std::string(TORCH_VERSION));
   config.define("provenance.mujoco", std::string(mj_versionString()));
   config.define("provenance.blas", loaded_blas());
   config.define("provenance.threads", static_cast<std::int64_t>(at::get_num_threads()));
-  config.define("provenance.device", compute_device().str());
+  config.define("provenance.device", device.str());
   config.define("provenance.created", utc_now());
 }
 

@@ -25,6 +25,8 @@
 #include "rfm/rl/device.h"
 #include "rfm/rl/provenance.h"
 #include "rfm/rl/replay_buffer.h"
+#include "rfm/rl/run_folder.h"
+#include "rfm/rl/run_seeds.h"
 #include "rfm/util/error.h"
 #include "rfm/util/files.h"
 #include "rfm/util/format.h"
@@ -36,22 +38,6 @@ namespace rfm::rl {
 namespace fs = std::filesystem;
 
 namespace {
-
-// Distinct, fixed seed streams derived from the run seed (splitmix64 of seed and a salt).
-std::uint64_t derived_seed(std::uint64_t seed, std::uint64_t salt, std::uint64_t index) {
-  std::uint64_t z = seed * 0x9E3779B97F4A7C15ull + salt * 0xBF58476D1CE4E5B9ull + index;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-enum SeedStream : std::uint64_t {
-  kTrainingEpisode = 1,
-  kEvaluationEpisode = 2,
-  kActing = 3,
-  kEvaluationActing = 4,
-  kReplay = 5,
-  kAgent = 6
-};
 
 struct TrainerSettings {
   std::int64_t total_steps, warmup_steps, batch_size, updates_per_step, replay_size, eval_every,
@@ -78,112 +64,6 @@ std::string format_number(double value) {
   return buffer;
 }
 
-// The header and the rows whose first field (the step) is at most `last_step`: the part of a CSV an
-// interrupted run had written up to its checkpoint. Throws on a row without a step.
-std::string csv_rows_up_to(const fs::path& path, std::int64_t last_step) {
-  std::string text = read_file(path.string());
-  // A process killed while writing may have left half a row: drop it.
-  text.erase(text.find_last_of('\n') == std::string::npos ? 0 : text.find_last_of('\n') + 1);
-  std::istringstream in(text);
-  std::string kept, line;
-  bool header = true;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    if (!header) {
-      const std::string step = line.substr(0, line.find(','));
-      char* end = nullptr;
-      const long long value = std::strtoll(step.c_str(), &end, 10);
-      if (step.empty() || *end != '\0')
-        throw Error("'" + path.string() + "' has a row that does not start with a step: '" + line +
-                    "'");
-      if (value > last_step) break;
-    }
-    kept += line + "\n";
-    header = false;
-  }
-  return kept;
-}
-
-// The agent's actions for host-side states: states go to the agent's device, actions come back as a
-// contiguous CPU tensor for the environments.
-torch::Tensor act_from_host(Agent& agent, const torch::Tensor& states, bool explore,
-                            at::Generator& generator, c10::Device device) {
-  if (device.is_cpu()) return agent.act(states, explore, generator).contiguous();
-  return agent.act(states.to(device), explore, generator).to(c10::kCPU).contiguous();
-}
-
-// --- evaluation in environments of its own -------------------------------------------------
-
-class Evaluator {
- public:
-  Evaluator(const RunIdentity& identity, std::int64_t episodes, const std::string& model_dir,
-            c10::Device device)
-      : seed_(identity.seed), device_(device), generator_(flow::make_generator(0, device)) {
-    for (std::int64_t i = 0; i < episodes; ++i)
-      envs_.push_back(envs::make_env(identity.task, model_dir));
-  }
-
-  // M episodes in lockstep, one batched act per step; episode j always starts from the same seed,
-  // and the acting stream is re-seeded, so an evaluation depends only on the agent's parameters.
-  EvaluationResult run(Agent& agent) {
-    const auto& spec = envs_.front()->spec();
-    const std::int64_t count = static_cast<std::int64_t>(envs_.size());
-    {
-      std::lock_guard<std::mutex> lock(generator_.mutex());
-      generator_.set_current_seed(derived_seed(seed_, kEvaluationActing, 0));
-    }
-    std::vector<std::vector<double>> observations(count);
-    std::vector<double> returns(count, 0.0), action;
-    std::vector<std::int64_t> active;
-    for (std::int64_t j = 0; j < count; ++j) {
-      envs_[j]->reset(derived_seed(seed_, kEvaluationEpisode, j), observations[j]);
-      active.push_back(j);
-    }
-    torch::Tensor batch = torch::empty({count, spec.observation_size});
-    while (!active.empty()) {
-      const std::int64_t rows = static_cast<std::int64_t>(active.size());
-      torch::Tensor states = batch.narrow(0, 0, rows);
-      auto accessor = states.accessor<float, 2>();
-      for (std::int64_t i = 0; i < rows; ++i)
-        for (int k = 0; k < spec.observation_size; ++k)
-          accessor[i][k] = static_cast<float>(observations[active[i]][k]);
-      const torch::Tensor actions =
-          act_from_host(agent, states, /*explore=*/false, generator_, device_);
-      const float* action_data = actions.data_ptr<float>();
-      std::vector<std::int64_t> still_active;
-      for (std::int64_t i = 0; i < rows; ++i) {
-        const std::int64_t j = active[i];
-        action.assign(action_data + i * spec.action_size, action_data + (i + 1) * spec.action_size);
-        const envs::StepOutcome outcome = envs_[j]->step(action, observations[j]);
-        returns[j] += outcome.reward;
-        if (!outcome.terminal && !outcome.truncated) still_active.push_back(j);
-      }
-      active.swap(still_active);
-    }
-    EvaluationResult result;
-    result.episodes = count;
-    double sum = 0, squares = 0;
-    result.return_min = returns[0];
-    result.return_max = returns[0];
-    for (double r : returns) {
-      sum += r;
-      squares += r * r;
-      result.return_min = std::min(result.return_min, r);
-      result.return_max = std::max(result.return_max, r);
-    }
-    result.return_mean = sum / count;
-    result.return_std =
-        std::sqrt(std::max(0.0, squares / count - result.return_mean * result.return_mean));
-    return result;
-  }
-
- private:
-  std::uint64_t seed_;
-  c10::Device device_;
-  std::vector<std::unique_ptr<envs::Env>> envs_;
-  at::Generator generator_;
-};
-
 // --- the training session --------------------------------------------------------------------
 
 class Session {
@@ -192,22 +72,26 @@ class Session {
           const TrainerHooks& hooks)
       : identity_(run_identity(config)),
         settings_(TrainerSettings::from_config(config)),
-        device_(compute_device()),
+        device_(hooks.device),
         run_dir_(std::move(run_dir)),
         hooks_(hooks),
         env_(envs::make_env(identity_.task, hooks.model_dir)),
         spec_(env_->spec()),
         replay_(settings_.replay_size, spec_.observation_size, spec_.action_size),
-        replay_rng_(derived_seed(identity_.seed, kReplay, 0)),
-        acting_generator_(flow::make_generator(derived_seed(identity_.seed, kActing, 0), device_)) {
-    agent_ = factory(config, spec_, derived_seed(identity_.seed, kAgent, 0));
-    evaluator_ =
-        std::make_unique<Evaluator>(identity_, settings_.eval_episodes, hooks.model_dir, device_);
+        replay_rng_(derived_seed(identity_.seed, kReplaySeed, 0)),
+        acting_generator_(
+            flow::make_generator(derived_seed(identity_.seed, kActingSeed, 0), device_)) {
+    agent_ =
+        factory(config, spec_, AgentContext{derived_seed(identity_.seed, kAgentSeed, 0), device_});
+    evaluator_ = std::make_unique<Evaluator>(identity_.task, identity_.seed,
+                                             settings_.eval_episodes, hooks.model_dir, device_);
     statistic_sums_.assign(agent_->statistics().size(), 0.0);
   }
 
   // A fresh run: the first episode starts.
-  void start() { env_->reset(derived_seed(identity_.seed, kTrainingEpisode, 0), observation_); }
+  void start() {
+    env_->reset(derived_seed(identity_.seed, kTrainingEpisodeSeeds, 0), observation_);
+  }
 
   // Restores the state of the checkpoint file; throws before anything is changed on disk.
   void restore(const fs::path& path) {
@@ -244,7 +128,7 @@ class Session {
     episode_actions_.resize(actions_in_episode * spec_.action_size);
     for (double& value : episode_actions_) value = reader.get<double>();
     last_checkpoint_step_ = step_;
-    env_->reset(derived_seed(identity_.seed, kTrainingEpisode, episodes_), observation_);
+    env_->reset(derived_seed(identity_.seed, kTrainingEpisodeSeeds, episodes_), observation_);
     std::vector<double> action;
     for (std::uint64_t i = 0; i < actions_in_episode; ++i) {
       action.assign(episode_actions_.begin() + i * spec_.action_size,
@@ -257,16 +141,16 @@ class Session {
 
   // The header line of the run's train.csv or eval.csv as this build writes it.
   std::string csv_header(const std::string& name) const {
-    if (name == "eval.csv")
+    if (name == kEvalCsvFile)
       return "step,return_mean,return_std,episodes,return_min,return_max,eval_s";
     return train_header();
   }
 
   // Runs until total_steps, writing CSV rows, evaluations and checkpoints.
   void run() {
-    std::ofstream train_csv = open_csv("train.csv", csv_header("train.csv"));
-    std::ofstream eval_csv = open_csv("eval.csv", csv_header("eval.csv"));
-    log_ = std::ofstream(run_dir_ / "log.txt", std::ios::app);
+    std::ofstream train_csv = open_csv(kTrainCsvFile, csv_header(kTrainCsvFile));
+    std::ofstream eval_csv = open_csv(kEvalCsvFile, csv_header(kEvalCsvFile));
+    log_ = std::ofstream(run_dir_ / kRunLogFile, std::ios::app);
     const auto started = std::chrono::steady_clock::now();
     interval_clock_ = started;
     say("training " + identity_.algorithm + " on " + identity_.task + ", seed " +
@@ -290,7 +174,7 @@ class Session {
         for (int k = 0; k < spec_.observation_size; ++k)
           state_data[k] = static_cast<float>(observation_[k]);
         const torch::Tensor chosen =
-            act_from_host(*agent_, state, /*explore=*/true, acting_generator_, device_);
+            act_on_host_states(*agent_, state, /*explore=*/true, acting_generator_, device_);
         const float* chosen_data = chosen.data_ptr<float>();
         action.assign(chosen_data, chosen_data + spec_.action_size);
       }
@@ -322,7 +206,7 @@ class Session {
         episode_return_ = 0;
         ++episodes_;
         episode_actions_.clear();
-        env_->reset(derived_seed(identity_.seed, kTrainingEpisode, episodes_), observation_);
+        env_->reset(derived_seed(identity_.seed, kTrainingEpisodeSeeds, episodes_), observation_);
       } else {
         observation_.swap(next_observation);
       }
@@ -350,7 +234,8 @@ class Session {
 
   EvaluationResult evaluate_now(std::int64_t episodes) {
     if (episodes > 0 && episodes != settings_.eval_episodes)
-      evaluator_ = std::make_unique<Evaluator>(identity_, episodes, hooks_.model_dir, device_);
+      evaluator_ = std::make_unique<Evaluator>(identity_.task, identity_.seed, episodes,
+                                               hooks_.model_dir, device_);
     EvaluationResult result = evaluator_->run(*agent_);
     result.step = step_;
     return result;
@@ -411,7 +296,7 @@ class Session {
       row += "," + format_number(statistic_updates_ > 0 ? sum / statistic_updates_ : 0.0);
     row += "," + format_number(steps_per_second) + "," + format_number(seconds_since(started));
     csv << row << "\n" << std::flush;
-    check_written(csv, "train.csv");
+    check_written(csv, kTrainCsvFile);
     std::fill(statistic_sums_.begin(), statistic_sums_.end(), 0.0);
     statistic_updates_ = 0;
     interval_start_step_ = step_;
@@ -439,7 +324,7 @@ class Session {
         << format_number(last_evaluation_.return_max) << ","
         << format_number(seconds_since(started)) << "\n"
         << std::flush;
-    check_written(csv, "eval.csv");
+    check_written(csv, kEvalCsvFile);
     say("evaluation at step " + std::to_string(step_) + ": return " +
         format_number(last_evaluation_.return_mean) + " ± " +
         format_number(last_evaluation_.return_std) + " over " +
@@ -521,10 +406,6 @@ class Session {
   EvaluationResult last_evaluation_;
 };
 
-fs::path checkpoint_path(const fs::path& run_dir) {
-  return run_dir / kCheckpointFile;
-}
-
 }  // namespace
 
 void set_run_identity(Config& config, const RunIdentity& identity) {
@@ -545,27 +426,7 @@ void check_trainer_settings(const Config& config) {
   TrainerSettings::from_config(config);
 }
 
-Config read_run_config(const std::string& run_dir) {
-  const fs::path path = fs::path(run_dir) / "config.toml";
-  if (fs::exists(run_dir) && !fs::is_directory(run_dir))
-    throw Error("'" + run_dir + "' is a file, not a run folder");
-  if (!fs::is_directory(run_dir)) throw Error("run folder '" + run_dir + "' does not exist");
-  if (!fs::exists(path)) throw Error("'" + run_dir + "' is not a run folder (no config.toml)");
-  return Config::from_file(path.string());
-}
-
 namespace {
-
-// What a user is told to do with a run folder that is in the way: --resume when it has a
-// checkpoint, --restart when it stopped before its first one.
-std::string how_to_continue(const std::string& run_dir) {
-  const std::int64_t step = checkpoint_step(run_dir);
-  if (step >= 0)
-    return "it has a checkpoint at step " + std::to_string(step) +
-           "; continue it with 'rfm train " + "--resume " + run_dir + "'";
-  return "it stopped before its first checkpoint; start it again with 'rfm train --restart " +
-         run_dir + "'";
-}
 
 // A fresh run in run_dir: everything (task, agent, buffers) is built before `before_writing` runs
 // and a file is written, so bad settings leave nothing behind.
@@ -574,9 +435,9 @@ void start_run(const Config& config, const std::string& run_dir, const AgentFact
   Session session(config, run_dir, factory, hooks);
   if (before_writing) before_writing();
   Config recorded = config;
-  add_provenance(recorded);
+  add_provenance(recorded, hooks.device);
   fs::create_directories(run_dir);
-  write_file_atomically((fs::path(run_dir) / "config.toml").string(), recorded.to_toml());
+  write_file_atomically((fs::path(run_dir) / kRunConfigFile).string(), recorded.to_toml());
   session.start();
   session.run();
 }
@@ -586,7 +447,7 @@ void start_run(const Config& config, const std::string& run_dir, const AgentFact
 void train_new_run(const Config& config, const std::string& run_dir, const AgentFactory& factory,
                    const TrainerHooks& hooks) {
   if (run_dir.empty()) throw Error("--out is empty; give a folder for the run");
-  if (fs::exists(fs::path(run_dir) / "config.toml"))
+  if (fs::exists(fs::path(run_dir) / kRunConfigFile))
     throw Error("'" + run_dir + "' already holds a run: " + how_to_continue(run_dir) +
                 ", or choose another --out");
   if (fs::exists(run_dir) && !fs::is_directory(run_dir))
@@ -606,10 +467,7 @@ void restart_run(const std::string& run_dir, const AgentFactory& factory,
                 "; continue it with 'rfm train --resume " + run_dir +
                 "' (--restart only starts again a run that has none)");
   // Once the session is built (the settings are good), only the files a run writes are removed.
-  start_run(config, run_dir, factory, hooks, [&run_dir] {
-    for (const char* name : {"train.csv", "eval.csv", "log.txt", "checkpoint"})
-      fs::remove_all(fs::path(run_dir) / name);
-  });
+  start_run(config, run_dir, factory, hooks, [&run_dir] { remove_training_outputs(run_dir); });
 }
 
 void resume_run(const std::string& run_dir, std::int64_t total_steps, const AgentFactory& factory,
@@ -630,34 +488,26 @@ void resume_run(const std::string& run_dir, std::int64_t total_steps, const Agen
   // Drop what an interrupted process wrote after its last checkpoint (both files checked before
   // either is rewritten), then continue.
   std::vector<std::pair<fs::path, std::string>> kept_rows;
-  for (const char* name : {"train.csv", "eval.csv"}) {
+  for (const char* name : {kTrainCsvFile, kEvalCsvFile}) {
     const fs::path path = fs::path(run_dir) / name;
     if (!fs::exists(path)) continue;
-    std::string rows = csv_rows_up_to(path, session.step());
+    std::string rows = csv_rows_up_to(path.string(), session.step());
     // An empty file (cut before its header) gets the header; rows of this build under another
     // build's columns (an algorithm's statistics changed) would make the file unreadable: refused
     // before anything is written.
-    if (rows.empty()) rows = session.csv_header(name) + "\n";
+    const std::string expected_header = session.csv_header(name);
+    if (rows.empty()) rows = expected_header + "\n";
     const std::string header = rows.substr(0, rows.find('\n'));
-    if (header != session.csv_header(name))
+    if (header != expected_header)
       throw Error("'" + path.string() + "' has other columns than this build writes (" + header +
-                  " instead of " + session.csv_header(name) +
+                  " instead of " + expected_header +
                   "); continue the run with the rfm build that started it");
     kept_rows.emplace_back(path, std::move(rows));
   }
   for (const auto& [path, rows] : kept_rows) write_file_atomically(path.string(), rows);
   if (total_steps > 0)
-    write_file_atomically((fs::path(run_dir) / "config.toml").string(), config.to_toml());
+    write_file_atomically((fs::path(run_dir) / kRunConfigFile).string(), config.to_toml());
   session.run();
-}
-
-std::int64_t checkpoint_step(const std::string& run_dir) {
-  const fs::path path = checkpoint_path(run_dir);
-  if (!fs::exists(path)) return -1;
-  // The whole file is checked (marker and checksum), then the header's leading fields are read.
-  CheckpointReader reader(read_file(path.string()), path.string());
-  std::istringstream header(reader.get_blob());
-  return read_checkpoint_identity(header, path.string()).step;
 }
 
 EvaluationResult evaluate_run(const std::string& run_dir, std::int64_t episodes,

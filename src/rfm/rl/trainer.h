@@ -10,6 +10,7 @@
 
 #include "rfm/rl/agent.h"
 #include "rfm/rl/config.h"
+#include "rfm/rl/evaluator.h"
 
 namespace rfm::rl {
 
@@ -20,9 +21,11 @@ struct RunIdentity {
   std::uint64_t seed = 0;
 };
 
+// What a run is trained with besides its config.toml: properties of the machine and the caller.
 struct TrainerHooks {
   std::string model_dir;             // MJCF models ("" = the built-in ones)
   std::ostream* progress = nullptr;  // progress lines (also written to the run's log.txt)
+  c10::Device device = c10::Device(c10::kCPU);  // where the agent's networks live (rl/device.h)
 };
 
 // Adds the [run] table to a configuration.
@@ -48,22 +51,10 @@ void restart_run(const std::string& run_dir, const AgentFactory& factory,
 void resume_run(const std::string& run_dir, std::int64_t total_steps, const AgentFactory& factory,
                 const TrainerHooks& hooks);
 
-struct EvaluationResult {
-  double return_mean = 0, return_std = 0, return_min = 0, return_max = 0;
-  std::int64_t episodes = 0;
-  std::int64_t step = 0;  // the checkpoint's environment step
-};
-
 // Evaluates the run's last checkpoint over `episodes` episodes (0 = trainer.eval_episodes) with the
-// trainer's evaluation seed schedule; writes nothing.
+// trainer's evaluation seed schedule (rl/evaluator.h); writes nothing. The result's step is the
+// checkpoint's.
 EvaluationResult evaluate_run(const std::string& run_dir, std::int64_t episodes,
                               const AgentFactory& factory, const TrainerHooks& hooks);
-
-// The configuration stored in a run folder, with a clear error if there is none.
-Config read_run_config(const std::string& run_dir);
-
-// The environment step of the run's checkpoint, read from its header without loading it; -1 when
-// the run folder has no checkpoint yet. Throws rfm::Error for a foreign or truncated file.
-std::int64_t checkpoint_step(const std::string& run_dir);
 
 }  // namespace rfm::rl

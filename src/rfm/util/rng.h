@@ -9,6 +9,15 @@
 
 namespace rfm {
 
+// Distinct, fixed seed streams derived from one seed (splitmix64 of the seed, a salt naming the
+// stream, and an index within it).
+inline std::uint64_t derived_seed(std::uint64_t seed, std::uint64_t salt, std::uint64_t index) {
+  std::uint64_t z = seed * 0x9E3779B97F4A7C15ull + salt * 0xBF58476D1CE4E5B9ull + index;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
 class Rng {
  public:
   explicit Rng(std::uint64_t seed = 0) { reseed(seed); }
