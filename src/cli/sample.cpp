@@ -13,6 +13,7 @@
 #include "rfm/energies/wasserstein.h"
 #include "rfm/flow/sampler.h"
 #include "rfm/util/error.h"
+#include "rfm/util/format.h"
 
 namespace rfm::cli {
 
@@ -23,6 +24,9 @@ struct SampleOptions {
   std::string side = "data";
   std::string method = "euler";
   std::string schedule = "flow";
+  std::string source = "gaussian";
+  std::string score_estimator;  // empty: --estimator's
+  double sde_noise = 0;
   int64_t samples = 1000;
   int64_t steps = 100;
   int64_t mc = 1000;
@@ -61,25 +65,44 @@ void run_sample(const SampleOptions& options) {
   sampler.steps = options.steps;
   sampler.t_start = options.t_start > 0 ? options.t_start : energy->sampler_t_start();
   const flow::Schedule schedule = flow::Schedule::parse(options.schedule);
+  const std::shared_ptr<flow::Source> source = flow::make_source(options.source);
+  sampler.sde_noise = options.sde_noise;
+  sampler.score_estimator = options.score_estimator.empty()
+                                ? sampler.estimator
+                                : flow::EstimatorOptions::parse(options.score_estimator);
+  if (sampler.sde_noise > 0) {
+    if (sampler.method != flow::OdeMethod::euler)
+      throw Error("--sde-noise steps by Euler–Maruyama; use it with --method euler");
+    flow::check_score_estimator(*source, sampler.score_estimator);
+  } else if (!options.score_estimator.empty()) {
+    throw Error("--score-estimator is used only by the SDE sampler (--sde-noise > 0)");
+  }
+  if (sampler.estimator.kind != flow::EstimatorKind::snis && !source->supports_control_variates())
+    throw Error("the " + options.source + " source's density is not differentiable at its edge: " +
+                "use --estimator snis for the velocity");
 
   at::Generator generator = flow::make_generator(options.seed);
   const auto start = std::chrono::steady_clock::now();
   const flow::SamplerResult result = flow::sample_probability_flow(
-      *energies::energy_target(energy), flow::GaussianSource(), schedule, options.samples,
-      energy->dim(), torch::Tensor(), sampler, generator);
+      *energies::energy_target(energy), *source, schedule, options.samples, energy->dim(),
+      torch::Tensor(), sampler, generator);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!torch::isfinite(result.samples).all().item<bool>())
     throw Error(
         "sampling diverged (non-finite samples); try more --mc draws or a larger --t-start");
   if (!options.out.empty()) write_csv(options.out, result.samples);
+  const std::string sampler_name = sampler.sde_noise > 0
+                                       ? "sde(gamma=" + format_shortest(sampler.sde_noise) +
+                                             ", score " + sampler.score_estimator.name() + ")"
+                                       : options.method;
 
   std::printf(
-      "energy %s  estimator %s (%s side)  %s, %lld steps from t = %g, K = %lld, %lld samples, seed "
-      "%llu\n",
-      energy->name().c_str(), sampler.estimator.name().c_str(), options.side.c_str(),
-      options.method.c_str(), static_cast<long long>(options.steps), sampler.t_start,
-      static_cast<long long>(options.mc), static_cast<long long>(options.samples),
+      "energy %s  source %s  estimator %s (%s side)  %s, %lld steps from t = %g, K = %lld, %lld "
+      "samples, seed %llu\n",
+      energy->name().c_str(), options.source.c_str(), sampler.estimator.name().c_str(),
+      options.side.c_str(), sampler_name.c_str(), static_cast<long long>(options.steps),
+      sampler.t_start, static_cast<long long>(options.mc), static_cast<long long>(options.samples),
       static_cast<unsigned long long>(options.seed));
   std::printf("energy_evaluations %lld\nmean_ess %.2f\nseconds %.2f\n",
               static_cast<long long>(result.evaluations), result.mean_ess, seconds);
@@ -115,6 +138,19 @@ void add_sample_command(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--schedule", options->schedule, "flow | vp-cosine | vp-linear | ve")
       ->capture_default_str();
+  command
+      ->add_option(
+          "--source", options->source,
+          std::string("source p0, mean 0 and variance 1 per dimension: ") + flow::kSourceNames)
+      ->capture_default_str();
+  command
+      ->add_option("--sde-noise", options->sde_noise,
+                   "γ > 0: integrate the SDE dx = [v + (g²/2) score] dt + g dW, g² = γ β_t, with "
+                   "the score by reverse score matching (default 0: the ODE)")
+      ->check(CLI::NonNegativeNumber);
+  command->add_option("--score-estimator", options->score_estimator,
+                      std::string("estimator of the SDE's score (default: --estimator's): ") +
+                          flow::kEstimatorNames);
   command->add_option("--samples", options->samples, "number of samples N")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "scratch_folder.h"
 
@@ -57,6 +58,45 @@ TEST(CliSample, BadSideAndMethodAreRejected) {
   EXPECT_NE(run("sample --energy toy2d --side middle").exit_code, 0);
   EXPECT_NE(run("sample --energy toy2d --method rk4").exit_code, 0);
   EXPECT_NE(run("sample --energy toy2d --samples 0").exit_code, 0);
+}
+
+// The source and SDE options: each bad combination is one line naming what to do instead.
+TEST(CliSample, BadSourceAndSdeSettingsAreOneClearLine) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"--source cauchy", "gaussian, uniform, laplace, student-t"},
+      {"--sde-noise 1 --method heun", "--method euler"},
+      {"--score-estimator eta1", "only by the SDE sampler"},
+      {"--source uniform --estimator optimal-diag", "use --estimator snis"},
+      {"--source uniform --estimator snis --sde-noise 1", "needs estimator eta1"},
+  };
+  for (const auto& [arguments, expected] : cases) {
+    const Outcome outcome = run(std::string("sample --energy toy2d --samples 4 ") + arguments);
+    EXPECT_EQ(outcome.exit_code, 1) << arguments;
+    EXPECT_EQ(count_lines(outcome.output), 1) << outcome.output;
+    EXPECT_NE(outcome.output.find("rfm: error: "), std::string::npos) << outcome.output;
+    EXPECT_NE(outcome.output.find(expected), std::string::npos) << outcome.output;
+  }
+  EXPECT_NE(run("sample --energy toy2d --sde-noise -1").exit_code, 0);
+}
+
+// A non-Gaussian source with the SDE runs, names its settings and is fixed by its seed.
+TEST(CliSample, LaplaceSourceSdeRunsAndIsReproducible) {
+  const rfm::test::ScratchFolder scratch("rfm_sample_sde");
+  const std::string first = scratch / "first.csv", second = scratch / "second.csv";
+  const std::string arguments =
+      "sample --energy toy2d --source laplace --sde-noise 1 --score-estimator eta0 --samples 20 "
+      "--steps 10 --mc 32 --seed 4 --out ";
+  const Outcome outcome = run(arguments + first);
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_NE(outcome.output.find("source laplace"), std::string::npos) << outcome.output;
+  EXPECT_NE(outcome.output.find("sde(gamma=1, score eta0)"), std::string::npos) << outcome.output;
+  ASSERT_EQ(run(arguments + second).exit_code, 0);
+  std::ifstream a(first), b(second);
+  std::stringstream sa, sb;
+  sa << a.rdbuf();
+  sb << b.rdbuf();
+  EXPECT_FALSE(sa.str().empty());
+  EXPECT_EQ(sa.str(), sb.str());
 }
 
 TEST(CliSample, WritesCsvAndPrintsW2) {

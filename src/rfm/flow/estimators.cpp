@@ -146,9 +146,9 @@ PosteriorDraws weigh_posterior_draws(const torch::Tensor& x_t, const torch::Tens
   // §2: w = softmax(log ω), max subtracted (softmax does it).
   draws.weights = torch::softmax(draws.log_weights, 1);
   // §2: Langevin–Stein scores s0 = ∇log p0(x0) − (β/α) ∇log p1(x1), s1 = −(α/β) s0.
-  const torch::Tensor source_score = source.score(noise_draws);
-  draws.noise_score = source_score - (beta / alpha) * draws.target_gradient;
-  draws.data_score = draws.target_gradient - (alpha / beta) * source_score;
+  draws.source_score = source.score(noise_draws);
+  draws.noise_score = draws.source_score - (beta / alpha) * draws.target_gradient;
+  draws.data_score = draws.target_gradient - (alpha / beta) * draws.source_score;
   return draws;
 }
 
@@ -261,6 +261,60 @@ PosteriorMean posterior_mean(const PosteriorDraws& draws, const torch::Tensor& x
   return options.side == EstimatorSide::noise
              ? posterior_mean_noise_side(draws, x_t, t, schedule, options)
              : posterior_mean_data_side(draws, x_t, t, schedule, options);
+}
+
+PosteriorScore posterior_score_with(const PosteriorDraws& draws, const torch::Tensor& t,
+                                    const Schedule& schedule, const torch::Tensor& coefficients) {
+  const torch::Tensor w = draws.weights.unsqueeze(-1);
+  PosteriorScore result;
+  result.coefficients =
+      coefficients.to(draws.noise.dtype()).expand({draws.noise.size(0), draws.noise.size(2)});
+  // §5: ŝ(η) = (1/β) (Σ w ∇log p0(x0) − η ⊙ Σ w s0).
+  result.score =
+      ((w * draws.source_score).sum(1) - result.coefficients * (w * draws.noise_score).sum(1)) /
+      schedule.beta(t).unsqueeze(-1);
+  result.ess = effective_sample_size(draws.weights);
+  result.evaluations = draws.weights.numel();
+  return result;
+}
+
+PosteriorScore posterior_score(const PosteriorDraws& draws, const torch::Tensor& t,
+                               const Schedule& schedule, const EstimatorOptions& options) {
+  const auto scalar = [&](double eta) { return torch::full({1}, eta, draws.noise.options()); };
+  switch (options.kind) {
+    case EstimatorKind::snis:
+      return posterior_score_with(draws, t, schedule, scalar(0.0));
+    case EstimatorKind::fixed_eta:
+      return posterior_score_with(draws, t, schedule, scalar(options.eta));
+    case EstimatorKind::optimal_isotropic:
+    case EstimatorKind::optimal_diagonal:
+      // §5 with §2's plug-in: the variance-optimal Λ of Σ w (∇log p0 + Λ s0) is −η.
+      return posterior_score_with(
+          draws, t, schedule,
+          -plug_in_coefficients(draws.source_score, draws.noise_score, draws.weights,
+                                options.kind == EstimatorKind::optimal_isotropic, options.ridge,
+                                options.clip));
+  }
+  throw Error("unhandled estimator kind");
+}
+
+void check_score_estimator(const Source& source, const EstimatorOptions& options) {
+  const bool noise_posterior_form = options.kind == EstimatorKind::fixed_eta && options.eta == 1.0;
+  if (!source.supports_control_variates() && !noise_posterior_form)
+    throw Error("the score under the " + source.name() + " source needs estimator eta1 (its " +
+                "density is not differentiable at the edge, so only the noise-posterior form " +
+                "holds), not '" + options.name() + "'");
+}
+
+PosteriorScore estimate_posterior_score(const torch::Tensor& x_t, const torch::Tensor& t,
+                                        const Schedule& schedule, const Source& source,
+                                        const LogDensity& target, const torch::Tensor& conditions,
+                                        const EstimatorOptions& options, at::Generator& generator,
+                                        const Source* proposal) {
+  check_score_estimator(source, options);
+  const PosteriorDraws draws = draw_posterior(x_t, t, options.num_draws, schedule, source, target,
+                                              conditions, generator, proposal);
+  return posterior_score(draws, t, schedule, options);
 }
 
 PosteriorMean estimate_posterior_mean(const torch::Tensor& x_t, const torch::Tensor& t,

@@ -53,6 +53,7 @@ struct PosteriorDraws {
   torch::Tensor data_score;  // s1_k = ∇log p1(x1_k) − (α/β) ∇log p0(x0_k) = −(α/β) s0_k
   torch::Tensor target_log_density;  // log p1(x1_k) [B, K]
   torch::Tensor target_gradient;     // ∇ log p1(x1_k) [B, K, d]
+  torch::Tensor source_score;        // ∇ log p0(x0_k) [B, K, d]
 };
 
 struct PosteriorMean {
@@ -98,6 +99,35 @@ PosteriorMean posterior_mean_data_side_with(const PosteriorDraws& draws, const t
 PosteriorMean posterior_mean(const PosteriorDraws& draws, const torch::Tensor& x_t,
                              const torch::Tensor& t, const Schedule& schedule,
                              const EstimatorOptions& options);
+
+// The marginal score ∇log p_t(x) as a posterior mean (§5, reverse score matching): for any source
+// p0, ∇log p_t(x) = E_{X1|x}[(1/β) ∇log p0(X0)] (data-posterior form) = E_{X0|x}[(1/α) ∇log p1(X1)]
+// (noise-posterior form), which differ by the Langevin–Stein control variate (1/β) s0. So
+//   ŝ(η) = (1/β) Σ_k w_k (∇log p0(x0_k) − η s0_k),
+// η = 0 the data-posterior form (target values only, in the weights), η = 1 the noise-posterior
+// form (target gradients), and the plug-in variance-optimal η per point (isotropic) or per
+// dimension (diagonal), clipped to |η| ≤ clip. snis means η = 0; side is not used. For the
+// Gaussian source ∇log p0(x0) = −x0, so ŝ(η) = −μ̂0(Λ = η)/β.
+struct PosteriorScore {
+  torch::Tensor score;         // ŝ [B, d]
+  torch::Tensor coefficients;  // η [B, d]
+  torch::Tensor ess;           // 1/Σ w_k² [B]
+  int64_t evaluations = 0;     // target evaluations (B·K)
+};
+PosteriorScore posterior_score_with(const PosteriorDraws& draws, const torch::Tensor& t,
+                                    const Schedule& schedule, const torch::Tensor& coefficients);
+PosteriorScore posterior_score(const PosteriorDraws& draws, const torch::Tensor& t,
+                               const Schedule& schedule, const EstimatorOptions& options);
+// Draw options.num_draws proposals per point, weigh them, and estimate the score. A source without
+// the Langevin–Stein identity (the uniform box) has only the noise-posterior form: any other
+// estimator than eta1 throws rfm::Error.
+PosteriorScore estimate_posterior_score(const torch::Tensor& x_t, const torch::Tensor& t,
+                                        const Schedule& schedule, const Source& source,
+                                        const LogDensity& target, const torch::Tensor& conditions,
+                                        const EstimatorOptions& options, at::Generator& generator,
+                                        const Source* proposal = nullptr);
+// Throws rfm::Error unless `options` estimates the score validly for `source` (see above).
+void check_score_estimator(const Source& source, const EstimatorOptions& options);
 
 // Draw options.num_draws proposals per point, weigh them, and estimate: the one call agents use.
 PosteriorMean estimate_posterior_mean(const torch::Tensor& x_t, const torch::Tensor& t,

@@ -1,6 +1,7 @@
 #include "rfm/flow/sampler.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "rfm/util/error.h"
 
@@ -12,6 +13,15 @@ OdeMethod parse_ode_method(const std::string& name) {
   throw Error("unknown ODE method '" + name + "' (valid: euler, heun)");
 }
 
+namespace {
+// §1: v = α'_t μ1 + β'_t μ0.
+torch::Tensor velocity_from_means(const PosteriorMean& estimate, const torch::Tensor& t,
+                                  const Schedule& schedule) {
+  return schedule.alpha_derivative(t).unsqueeze(1) * estimate.data_mean +
+         schedule.beta_derivative(t).unsqueeze(1) * estimate.noise_mean;
+}
+}  // namespace
+
 torch::Tensor estimated_velocity(const torch::Tensor& x, const torch::Tensor& t,
                                  const Schedule& schedule, const Source& source,
                                  const LogDensity& target, const torch::Tensor& conditions,
@@ -19,11 +29,33 @@ torch::Tensor estimated_velocity(const torch::Tensor& x, const torch::Tensor& t,
                                  PosteriorMean* diagnostics) {
   PosteriorMean estimate =
       estimate_posterior_mean(x, t, schedule, source, target, conditions, estimator, generator);
-  // §1: v = α'_t μ1 + β'_t μ0.
-  torch::Tensor velocity = schedule.alpha_derivative(t).unsqueeze(1) * estimate.data_mean +
-                           schedule.beta_derivative(t).unsqueeze(1) * estimate.noise_mean;
+  torch::Tensor velocity = velocity_from_means(estimate, t, schedule);
   if (diagnostics != nullptr) *diagnostics = std::move(estimate);
   return velocity;
+}
+
+torch::Tensor estimated_sde_drift(const torch::Tensor& x, const torch::Tensor& t,
+                                  double diffusion_squared, const Schedule& schedule,
+                                  const Source& source, const LogDensity& target,
+                                  const torch::Tensor& conditions,
+                                  const EstimatorOptions& estimator,
+                                  const EstimatorOptions& score_estimator, at::Generator& generator,
+                                  PosteriorMean* diagnostics) {
+  if (estimator.kind != EstimatorKind::snis && !source.supports_control_variates())
+    throw Error("estimator '" + estimator.name() + "' needs a source with a smooth score (" +
+                source.name() + " supports only snis)");
+  check_score_estimator(source, score_estimator);
+  // §2: one set of K draws per point serves both posterior means.
+  const PosteriorDraws draws =
+      draw_posterior(x, t, estimator.num_draws, schedule, source, target, conditions, generator);
+  PosteriorMean estimate = posterior_mean(draws, x, t, schedule, estimator);
+  // §5: the marginal score by reverse score matching's posterior mean.
+  const PosteriorScore score = posterior_score(draws, t, schedule, score_estimator);
+  // The SDE's drift v + (g²/2) ŝ keeps the probability-flow ODE's marginals.
+  torch::Tensor drift =
+      velocity_from_means(estimate, t, schedule).add_(score.score, 0.5 * diffusion_squared);
+  if (diagnostics != nullptr) *diagnostics = std::move(estimate);
+  return drift;
 }
 
 void integrate_ode(torch::Tensor& x, double t_start, double dt, int64_t steps, OdeMethod method,
@@ -50,22 +82,37 @@ SamplerResult sample_probability_flow(const LogDensity& target, const Source& so
   if (options.steps < 1) throw Error("the sampler needs at least one step");
   if (!(options.t_start > 0 && options.t_start < options.t_end && options.t_end <= 1))
     throw Error("the sampler needs 0 < t_start < t_end <= 1");
+  if (!(options.sde_noise >= 0 && std::isfinite(options.sde_noise)))
+    throw Error("the SDE's noise level γ must be finite and non-negative");
+  const bool sde = options.sde_noise > 0;
+  if (sde && options.method != OdeMethod::euler)
+    throw Error("the SDE sampler steps by Euler–Maruyama; Heun's method is for the ODE only");
   const auto tensor_options = torch::TensorOptions().dtype(torch::kFloat64);
   SamplerResult result;
   double ess_sum = 0;
   int64_t velocity_calls = 0;
   const int64_t chunk = options.points_per_call > 0 ? options.points_per_call : num_samples;
-  auto velocity_at = [&](const torch::Tensor& x, double time) {
+  // g(t)² = γ β_t.
+  const auto diffusion_squared = [&](double time) {
+    return options.sde_noise * schedule.beta(torch::full({1}, time, tensor_options)).item<double>();
+  };
+  // The ODE's velocity, or the SDE's drift, at every sample.
+  auto drift_at = [&](const torch::Tensor& x, double time) {
     torch::Tensor velocity = torch::empty_like(x);
     double ess_total = 0;
     for (int64_t begin = 0; begin < num_samples; begin += chunk) {
       const int64_t end = std::min(num_samples, begin + chunk);
       PosteriorMean diagnostics;
       const torch::Tensor t = torch::full({end - begin}, time, tensor_options);
+      const torch::Tensor rows = x.slice(0, begin, end);
+      const torch::Tensor row_conditions =
+          conditions.defined() ? conditions.slice(0, begin, end) : conditions;
       velocity.slice(0, begin, end) =
-          estimated_velocity(x.slice(0, begin, end), t, schedule, source, target,
-                             conditions.defined() ? conditions.slice(0, begin, end) : conditions,
-                             options.estimator, generator, &diagnostics);
+          sde ? estimated_sde_drift(rows, t, diffusion_squared(time), schedule, source, target,
+                                    row_conditions, options.estimator, options.score_estimator,
+                                    generator, &diagnostics)
+              : estimated_velocity(rows, t, schedule, source, target, row_conditions,
+                                   options.estimator, generator, &diagnostics);
       result.evaluations += diagnostics.evaluations;
       ess_total += diagnostics.ess.sum().item<double>();
     }
@@ -78,9 +125,20 @@ SamplerResult sample_probability_flow(const LogDensity& target, const Source& so
   torch::Tensor x = source.sample({num_samples, dim}, generator, tensor_options) *
                     schedule.beta(t_start).item<double>();
   const double dt = (options.t_end - options.t_start) / static_cast<double>(options.steps);
-  // §5: the ODE steps; Heun's last is an Euler step, since t_end may be where β = 0.
-  integrate_ode(x, options.t_start, dt, options.steps, options.method, velocity_at,
-                /*euler_on_last_step=*/true);
+  if (!sde) {
+    // §5: the ODE steps; Heun's last is an Euler step, since t_end may be where β = 0.
+    integrate_ode(x, options.t_start, dt, options.steps, options.method, drift_at,
+                  /*euler_on_last_step=*/true);
+  } else {
+    for (int64_t step = 0; step < options.steps; ++step) {
+      const double t = options.t_start + static_cast<double>(step) * dt;
+      // Euler–Maruyama: x ← x + dt (v + (g²/2) ŝ) + √dt g ξ, the last step without noise.
+      x.add_(drift_at(x, t), dt);
+      if (step + 1 < options.steps)
+        x.add_(at::randn(x.sizes(), generator, tensor_options),
+               std::sqrt(dt * diffusion_squared(t)));
+    }
+  }
   result.samples = x;
   result.mean_ess = velocity_calls > 0 ? ess_sum / static_cast<double>(velocity_calls) : 0.0;
   return result;

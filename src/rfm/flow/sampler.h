@@ -31,6 +31,12 @@ struct SamplerOptions {
   double t_start = 0.01;  // x starts at β(t_start) x0, x0 ~ source (α x1 dropped)
   double t_end = 1.0;     // the last step lands here (the velocity is never evaluated at t_end)
   EstimatorOptions estimator;  // K = estimator.num_draws per point and evaluation
+  // γ ≥ 0: with γ > 0 the sampler integrates the SDE dx = [v + (g²/2) ∇log p_t] dt + g dW with
+  // g(t)² = γ β_t by Euler–Maruyama (the last step without noise), which has the ODE's marginals;
+  // velocity and score come from the same draws (§5). Only with OdeMethod::euler.
+  double sde_noise = 0.0;
+  // The estimator of the score term (its kind; K and the draws are the velocity's), §5.
+  EstimatorOptions score_estimator;
   // Points per estimator call: keeps the B·K-row tensors small enough to be reused by the allocator
   // instead of being mapped and faulted in afresh at every step (same draws' law, faster).
   int64_t points_per_call = 64;
@@ -49,7 +55,19 @@ torch::Tensor estimated_velocity(const torch::Tensor& x, const torch::Tensor& t,
                                  const EstimatorOptions& estimator, at::Generator& generator,
                                  PosteriorMean* diagnostics = nullptr);
 
-// Draw N samples of dimension d from the target (conditions [N, c] or undefined).
+// The SDE's drift v + (g²/2) ŝ at points x [B, d], times t [B], with g² = `diffusion_squared`,
+// from one set of K draws per point: v by `estimator` as estimated_velocity(), ŝ by
+// `score_estimator` (§5).
+torch::Tensor estimated_sde_drift(const torch::Tensor& x, const torch::Tensor& t,
+                                  double diffusion_squared, const Schedule& schedule,
+                                  const Source& source, const LogDensity& target,
+                                  const torch::Tensor& conditions,
+                                  const EstimatorOptions& estimator,
+                                  const EstimatorOptions& score_estimator, at::Generator& generator,
+                                  PosteriorMean* diagnostics = nullptr);
+
+// Draw N samples of dimension d from the target (conditions [N, c] or undefined), by the ODE or,
+// with options.sde_noise > 0, the SDE.
 SamplerResult sample_probability_flow(const LogDensity& target, const Source& source,
                                       const Schedule& schedule, int64_t num_samples, int64_t dim,
                                       const torch::Tensor& conditions,
