@@ -138,7 +138,8 @@ double dqs_distance_from_fixed_point(DqsAgent& agent, const DqsOptions& options,
   torch::Tensor target = torch::zeros({points, 2});
   for (int repeat = 0; repeat < repeats; ++repeat)
     target += agent.critic()
-                  .boltzmann_posterior(states, noisy, times, policy.schedule, policy.temperature,
+                  .boltzmann_posterior(states, noisy, times, policy.schedule,
+                                       agent.policy().source(), policy.temperature,
                                        options.estimator, /*tanh_latent=*/false, generator)
                   .mean.noise_mean.detach() /
               repeats;

@@ -12,6 +12,7 @@
 #include "agents/learning_support.h"
 #include "rfm/flow/source.h"
 #include "rfm/rl/config.h"
+#include "rfm/util/error.h"
 
 namespace rfm::agents {
 namespace {
@@ -36,11 +37,17 @@ rl::TransitionBatch random_batch(int64_t batch, int64_t state, int64_t action, u
   return b;
 }
 
+// ∇log p0 of the standard Gaussian source: −x0.
+torch::Tensor gaussian_source_score(const torch::Tensor& x0) {
+  return -x0;
+}
+
 // §2–§3 written out once more, in float64 and row by row: the data-side optimal-diagonal estimate
-// of μ1 for the latent Boltzmann target, then v̂ = μ̂1 − μ̂0 with μ̂0 = (u_t − t μ̂1)/(1 − t).
-torch::Tensor independent_velocity_target(nn::CriticEnsembleImpl& critic,
-                                          const RfmUpdateTrace& trace, double temperature,
-                                          double ridge, double clip) {
+// of μ1 for the latent Boltzmann target, then v̂ = μ̂1 − μ̂0 with μ̂0 = (u_t − t μ̂1)/(1 − t);
+// `source_score` is ∇log p0.
+torch::Tensor independent_velocity_target(
+    nn::CriticEnsembleImpl& critic, const RfmUpdateTrace& trace, double temperature, double ridge,
+    double clip, torch::Tensor (*source_score)(const torch::Tensor&) = gaussian_source_score) {
   const auto f64 = torch::kFloat64;
   const int64_t batch = trace.states.size(0), draws = trace.posterior_noise_draws.size(1),
                 dim = trace.noisy.size(1);
@@ -63,8 +70,8 @@ torch::Tensor independent_velocity_target(nn::CriticEnsembleImpl& critic,
     const torch::Tensor gradient = torch::autograd::grad({log_p1.sum()}, {x1})[0];
     x1 = x1.detach();
     const torch::Tensor w = torch::softmax(log_p1.detach(), 0).unsqueeze(1);  // [K, 1]
-    // s1 = ∇ log p1(x1) − (α/β) ∇ log p0(x0) = ∇ log p1(x1) + t/(1 − t) x0.
-    const torch::Tensor s1 = gradient + (t / (1 - t)) * x0;
+    // s1 = ∇ log p1(x1) − (α/β) ∇ log p0(x0), α/β = t/(1 − t).
+    const torch::Tensor s1 = gradient - (t / (1 - t)) * source_score(x0);
     const torch::Tensor x_bar = (w * x1).sum(0), s_bar = (w * s1).sum(0);
     const torch::Tensor w2 = w * w;
     const torch::Tensor c =
@@ -103,6 +110,51 @@ TEST(RfmUpdate, ActorTargetEqualsTheFormulasComputedIndependently) {
       << "library\n"
       << actual << "\nindependent\n"
       << expected;
+}
+
+// ∇log p0 of the Laplace source of variance 1 (scale 1/√2): −√2 sign(x0).
+torch::Tensor laplace_source_score(const torch::Tensor& x0) {
+  return -std::sqrt(2.0) * torch::sign(x0);
+}
+
+// With rfm.source = laplace the posterior's draws come from the Laplace source (their kurtosis is
+// 6, a Gaussian's 3) and its score enters the control variate: the target equals the formulas
+// with −√2 sign(x0) in place of −x0.
+TEST(RfmUpdate, LaplaceSourceDrawsAndWeighsWithItsOwnScore) {
+  RfmOptions options = tiny_options();
+  std::get<FlowPolicyOptions>(options.policy).source = "laplace";
+  RfmAgent agent(options, /*observation_size=*/3, /*action_size=*/2, rl::AgentContext{/*seed=*/5});
+  agent.set_tracing(true);
+  std::vector<double> statistics;
+  agent.update(random_batch(5, 3, 2, 1), statistics);
+  agent.update(random_batch(5, 3, 2, 2), statistics);
+  const RfmUpdateTrace& trace = agent.last_trace();
+  const torch::Tensor expected = independent_velocity_target(
+      agent.critic().online(), trace, agent.policy().temperature(), options.estimator.ridge,
+      options.estimator.clip, laplace_source_score);
+  const torch::Tensor actual = trace.target.to(torch::kFloat64);
+  EXPECT_LT((actual - expected).abs().max().item<double>(),
+            1e-4 * std::max(1.0, expected.abs().max().item<double>()))
+      << "library\n"
+      << actual << "\nindependent\n"
+      << expected;
+  // The draws' law: 5 · 4000 · 2 draws of unit variance and kurtosis 6.
+  options.estimator.num_draws = 4000;
+  RfmAgent many_draws(options, 3, 2, rl::AgentContext{6});
+  many_draws.set_tracing(true);
+  many_draws.update(random_batch(5, 3, 2, 3), statistics);
+  const torch::Tensor draws = many_draws.last_trace().posterior_noise_draws.to(torch::kFloat64);
+  const double variance = draws.square().mean().item<double>();
+  EXPECT_NEAR(variance, 1.0, 0.05);
+  EXPECT_NEAR(draws.pow(4).mean().item<double>() / (variance * variance), 6.0, 1.0);
+}
+
+TEST(RfmUpdate, UniformSourceNeedsPlainSnis) {
+  RfmOptions options = tiny_options();
+  std::get<FlowPolicyOptions>(options.policy).source = "uniform";
+  EXPECT_THROW(RfmAgent(options, 3, 2, rl::AgentContext{1}), Error);
+  options.estimator = flow::EstimatorOptions::parse("snis");
+  EXPECT_NO_THROW(RfmAgent(options, 3, 2, rl::AgentContext{1}));
 }
 
 TEST(RfmUpdate, GradientsReachOnlyTheNetworkOfEachStep) {

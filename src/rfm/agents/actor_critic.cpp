@@ -37,7 +37,7 @@ ActorCriticAgent::NoisedPoints ActorCriticAgent::noise_points(const torch::Tenso
   const flow::Schedule& schedule = policy_->schedule();
   NoisedPoints points;
   points.times = times;
-  points.noise = torch::randn(clean.sizes(), generator_, clean.options());
+  points.noise = policy_->source().sample(clean.sizes(), generator_, clean.options());
   points.noisy =
       schedule.alpha(times).unsqueeze(1) * clean + schedule.beta(times).unsqueeze(1) * points.noise;
   return points;
@@ -46,7 +46,7 @@ ActorCriticAgent::NoisedPoints ActorCriticAgent::noise_points(const torch::Tenso
 CriticLearner::BoltzmannPosterior ActorCriticAgent::boltzmann_posterior(
     const torch::Tensor& states, const torch::Tensor& noisy, const torch::Tensor& times,
     const flow::EstimatorOptions& estimator, bool tanh_latent) {
-  return critic_.boltzmann_posterior(states, noisy, times, policy_->schedule(),
+  return critic_.boltzmann_posterior(states, noisy, times, policy_->schedule(), policy_->source(),
                                      policy_->temperature(), estimator, tanh_latent, generator_);
 }
 

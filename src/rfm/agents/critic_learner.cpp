@@ -91,12 +91,11 @@ void CriticLearner::update_target() {
 
 CriticLearner::BoltzmannPosterior CriticLearner::boltzmann_posterior(
     const torch::Tensor& states, const torch::Tensor& noisy, const torch::Tensor& times,
-    const flow::Schedule& schedule, double temperature, const flow::EstimatorOptions& estimator,
-    bool tanh_latent, at::Generator& generator) {
+    const flow::Schedule& schedule, const flow::Source& source, double temperature,
+    const flow::EstimatorOptions& estimator, bool tanh_latent, at::Generator& generator) {
   const flow::BoltzmannTarget target(
       [this](const torch::Tensor& s, const torch::Tensor& a) { return online_->min_q(s, a); },
       temperature, tanh_latent);
-  const flow::GaussianSource source;
   BoltzmannPosterior posterior;
   posterior.draws = flow::draw_posterior(noisy, times, estimator.num_draws, schedule, source,
                                          target, states, generator);

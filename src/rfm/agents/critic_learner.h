@@ -75,7 +75,7 @@ class CriticLearner {
   void update_target();
 
   // §2: the posterior at the noisy points x_t (times t, states s) of the Boltzmann policy
-  // exp(min(Q1, Q2)/λ) of the online critic, with estimator.num_draws draws x0 ~ N(0, I) under
+  // exp(min(Q1, Q2)/λ) of the online critic, with estimator.num_draws draws x0 from `source` under
   // `schedule` and the given estimator; tanh_latent puts the target in the tanh latent.
   struct BoltzmannPosterior {
     flow::PosteriorDraws draws;
@@ -83,7 +83,7 @@ class CriticLearner {
   };
   BoltzmannPosterior boltzmann_posterior(const torch::Tensor& states, const torch::Tensor& noisy,
                                          const torch::Tensor& times, const flow::Schedule& schedule,
-                                         double temperature,
+                                         const flow::Source& source, double temperature,
                                          const flow::EstimatorOptions& estimator, bool tanh_latent,
                                          at::Generator& generator);
 

@@ -93,6 +93,8 @@ class DiffusionPolicy : public Policy {
   torch::Tensor to_action(const torch::Tensor& x) const override;
 
   const flow::Schedule& schedule() const override { return options_.schedule; }
+  // N(0, I): the DDPM and VE samplers' steps and the noise-to-score relation assume it.
+  const flow::Source& source() const override { return source_; }
   double temperature() const override { return options_.temperature; }
   const DiffusionPolicyOptions& options() const { return options_; }
   nn::VelocityNetwork& network() override { return network_; }
@@ -107,6 +109,7 @@ class DiffusionPolicy : public Policy {
                                 const torch::Tensor& t, const torch::Tensor& noise_target) override;
 
  private:
+  flow::GaussianSource source_;
   // The reverse-step coefficients of one step from t to next_t on the sampling grid.
   struct GridStep {
     double t, alpha, beta, next_alpha, next_beta;

@@ -11,11 +11,12 @@ FlowPolicyOptions FlowPolicyOptions::from_config(const rl::Config& config) {
   options.ode_steps = config.get_int("rfm.ode_steps");
   options.ode_method = flow::parse_ode_method(config.get_string("rfm.ode_method"));
   options.t_min = config.get_double("rfm.t_min");
+  options.source = config.get_string("rfm.source");
   return options;
 }
 
 FlowPolicy::FlowPolicy(nn::VelocityNetwork network, FlowPolicyOptions options)
-    : network_(std::move(network)), options_(options) {
+    : network_(std::move(network)), options_(options), source_(flow::make_source(options.source)) {
   if (!(options_.temperature > 0)) throw Error("rfm.temperature must be positive");
   if (options_.ode_steps < 1) throw Error("rfm.ode_steps must be at least 1");
   if (!(options_.t_min >= 0 && options_.t_min < 0.5)) throw Error("rfm.t_min must lie in [0, 0.5)");
@@ -28,8 +29,8 @@ torch::Tensor FlowPolicy::sample(const torch::Tensor& states, at::Generator& gen
   const torch::Tensor temperature = torch::full({1}, options_.temperature, states.options());
   // s and λ stay fixed along the path: their first-layer terms are computed once.
   const torch::Tensor condition = network.condition_features(states, temperature.expand({rows}));
-  // §3: u starts from N(0, I) at t = t_min.
-  torch::Tensor u = torch::randn({rows, network.action_size}, generator, states.options());
+  // §3: u starts from the source (N(0, I) by default) at t = t_min.
+  torch::Tensor u = source_->sample({rows, network.action_size}, generator, states.options());
   const double dt = (1.0 - 2.0 * options_.t_min) / static_cast<double>(options_.ode_steps);
   // §3: the ODE du/dt = v_θ(s, u, t, λ) from t_min to 1 − t_min.
   flow::integrate_ode(u, options_.t_min, dt, options_.ode_steps, options_.ode_method,

@@ -5,6 +5,9 @@
 
 #include <torch/types.h>
 
+#include <memory>
+#include <string>
+
 #include "rfm/agents/policy.h"
 #include "rfm/flow/sampler.h"
 #include "rfm/nn/networks.h"
@@ -20,7 +23,8 @@ struct FlowPolicyOptions {
   int64_t ode_steps = 10;
   flow::OdeMethod ode_method = flow::OdeMethod::euler;
   double t_min = 0.01;
-  // rfm.temperature, ode_steps, ode_method and t_min.
+  std::string source = "gaussian";  // flow::make_source's names
+  // rfm.temperature, ode_steps, ode_method, t_min and source.
   static FlowPolicyOptions from_config(const rl::Config& config);
 };
 
@@ -28,10 +32,11 @@ class FlowPolicy : public Policy {
  public:
   FlowPolicy(nn::VelocityNetwork network, FlowPolicyOptions options);
 
-  // Latents at t = 1 − t_min: u starts from N(0, I) at t_min and follows the network's velocity.
+  // Latents at t = 1 − t_min: u starts from the source at t_min and follows the network's velocity.
   torch::Tensor sample(const torch::Tensor& states, at::Generator& generator) override;
   torch::Tensor to_action(const torch::Tensor& latents) const override;
   const flow::Schedule& schedule() const override { return schedule_; }
+  const flow::Source& source() const override { return *source_; }
   double temperature() const override { return options_.temperature; }
   // Uniform on [t_min, 1 − t_min], the ODE's range.
   torch::Tensor draw_training_times(int64_t rows, const torch::TensorOptions& options,
@@ -50,6 +55,7 @@ class FlowPolicy : public Policy {
   nn::VelocityNetwork network_;
   FlowPolicyOptions options_;
   flow::Schedule schedule_ = flow::Schedule::flow();
+  std::shared_ptr<flow::Source> source_;
 };
 
 }  // namespace rfm::agents

@@ -25,6 +25,9 @@ class Policy {
 
   // The schedule that noises training points, x_t = α_t x1 + β_t x0 (§1).
   virtual const flow::Schedule& schedule() const = 0;
+  // The source p0 of x0: where the sampler starts, what noises training points, and the prior of
+  // the posterior draws (§1, §5).
+  virtual const flow::Source& source() const = 0;
   // λ, the Boltzmann temperature the network is conditioned on.
   virtual double temperature() const = 0;
   // Times of `rows` training points over the policy's own range (§1, §3 step 3).

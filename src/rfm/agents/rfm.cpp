@@ -69,6 +69,12 @@ RfmAgent::RfmAgent(const RfmOptions& options, int64_t observation_size, int64_t 
     : ActorCriticAgent(options.common, options.policy, observation_size, action_size, context),
       options_(options) {
   if (options_.particles < 1) throw Error("rfm.particles must be at least 1");
+  if (options_.estimator.kind != flow::EstimatorKind::snis &&
+      !policy_->source().supports_control_variates())
+    throw Error(
+        "rfm.source = \"" + std::get<FlowPolicyOptions>(options_.policy).source +
+        "\" has a density that jumps at its edge: it needs rfm.estimator = \"snis\", not \"" +
+        options_.estimator.name() + "\"");
 }
 
 const std::vector<rl::StatisticInfo>& RfmAgent::statistics() const {
@@ -137,8 +143,8 @@ void RfmAgent::update(const rl::TransitionBatch& batch, std::vector<double>& sta
   statistics[kMeanQ] = critic_step.mean_q;
   statistics[kCriticMs] = milliseconds_since(clock);
 
-  // §3 step 3 (§1): t over the policy's range, ε ~ N(0, I), u_t = α_t u1 + β_t ε (for the flow
-  // policy t u1 + (1 − t) ε).
+  // §3 step 3 (§1): t over the policy's range, ε from the policy's source (N(0, I) by default),
+  // u_t = α_t u1 + β_t ε (for the flow policy t u1 + (1 − t) ε).
   const auto [times, noise, noisy] = noise_points(
       proposal_latents,
       policy_->draw_training_times(batch_size, proposal_latents.options(), generator_));

@@ -306,6 +306,12 @@ void check_score_estimator(const Source& source, const EstimatorOptions& options
                 "holds), not '" + options.name() + "'");
 }
 
+void check_mean_estimator(const Source& source, const EstimatorOptions& options) {
+  if (options.kind != EstimatorKind::snis && !source.supports_control_variates())
+    throw Error("estimator '" + options.name() + "' needs a source with a smooth score (" +
+                source.name() + " supports only snis)");
+}
+
 PosteriorScore estimate_posterior_score(const torch::Tensor& x_t, const torch::Tensor& t,
                                         const Schedule& schedule, const Source& source,
                                         const LogDensity& target, const torch::Tensor& conditions,
@@ -322,9 +328,7 @@ PosteriorMean estimate_posterior_mean(const torch::Tensor& x_t, const torch::Ten
                                       const LogDensity& target, const torch::Tensor& conditions,
                                       const EstimatorOptions& options, at::Generator& generator,
                                       const Source* proposal) {
-  if (options.kind != EstimatorKind::snis && !source.supports_control_variates())
-    throw Error("estimator '" + options.name() + "' needs a source with a smooth score (" +
-                source.name() + " supports only snis)");
+  check_mean_estimator(source, options);
   const PosteriorDraws draws = draw_posterior(x_t, t, options.num_draws, schedule, source, target,
                                               conditions, generator, proposal);
   return posterior_mean(draws, x_t, t, schedule, options);

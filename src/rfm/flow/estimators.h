@@ -128,6 +128,9 @@ PosteriorScore estimate_posterior_score(const torch::Tensor& x_t, const torch::T
                                         const Source* proposal = nullptr);
 // Throws rfm::Error unless `options` estimates the score validly for `source` (see above).
 void check_score_estimator(const Source& source, const EstimatorOptions& options);
+// Throws rfm::Error unless `options` estimates posterior means validly for `source`: a source
+// without the Langevin–Stein identity (the uniform box) takes snis only.
+void check_mean_estimator(const Source& source, const EstimatorOptions& options);
 
 // Draw options.num_draws proposals per point, weigh them, and estimate: the one call agents use.
 PosteriorMean estimate_posterior_mean(const torch::Tensor& x_t, const torch::Tensor& t,

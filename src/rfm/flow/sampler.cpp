@@ -41,9 +41,7 @@ torch::Tensor estimated_sde_drift(const torch::Tensor& x, const torch::Tensor& t
                                   const EstimatorOptions& estimator,
                                   const EstimatorOptions& score_estimator, at::Generator& generator,
                                   PosteriorMean* diagnostics) {
-  if (estimator.kind != EstimatorKind::snis && !source.supports_control_variates())
-    throw Error("estimator '" + estimator.name() + "' needs a source with a smooth score (" +
-                source.name() + " supports only snis)");
+  check_mean_estimator(source, estimator);
   check_score_estimator(source, score_estimator);
   // §2: one set of K draws per point serves both posterior means.
   const PosteriorDraws draws =
@@ -98,7 +96,7 @@ SamplerResult sample_probability_flow(const LogDensity& target, const Source& so
   };
   // The ODE's velocity, or the SDE's drift, at every sample.
   auto drift_at = [&](const torch::Tensor& x, double time) {
-    torch::Tensor velocity = torch::empty_like(x);
+    torch::Tensor drift = torch::empty_like(x);
     double ess_total = 0;
     for (int64_t begin = 0; begin < num_samples; begin += chunk) {
       const int64_t end = std::min(num_samples, begin + chunk);
@@ -107,7 +105,7 @@ SamplerResult sample_probability_flow(const LogDensity& target, const Source& so
       const torch::Tensor rows = x.slice(0, begin, end);
       const torch::Tensor row_conditions =
           conditions.defined() ? conditions.slice(0, begin, end) : conditions;
-      velocity.slice(0, begin, end) =
+      drift.slice(0, begin, end) =
           sde ? estimated_sde_drift(rows, t, diffusion_squared(time), schedule, source, target,
                                     row_conditions, options.estimator, options.score_estimator,
                                     generator, &diagnostics)
@@ -118,7 +116,7 @@ SamplerResult sample_probability_flow(const LogDensity& target, const Source& so
     }
     ess_sum += ess_total / static_cast<double>(num_samples);
     ++velocity_calls;
-    return velocity;
+    return drift;
   };
   // §1: x_{t0} = α x1 + β x0 ≈ β(t0) x0 at small t0 (the α x1 part is dropped).
   const torch::Tensor t_start = torch::full({1}, options.t_start, tensor_options);
