@@ -1,10 +1,12 @@
 // rfm sample: training-free sampling of an unnormalised density (docs/algorithms.md §5):
 // integrate the probability-flow ODE with the velocity from a posterior-mean estimator at
-// every step, write the samples as CSV, and print the 2-Wasserstein distance to as many exact
+// every step (or, with --sde-noise, an SDE that adds the score from the same draws) from any
+// source, write the samples as CSV, and print the 2-Wasserstein distance to as many exact
 // samples where they exist.
 #include <torch/types.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 
@@ -70,6 +72,7 @@ void run_sample(const SampleOptions& options) {
   sampler.score_estimator = options.score_estimator.empty()
                                 ? sampler.estimator
                                 : flow::EstimatorOptions::parse(options.score_estimator);
+  if (!std::isfinite(sampler.sde_noise)) throw Error("--sde-noise must be a finite number >= 0");
   if (sampler.sde_noise > 0) {
     if (sampler.method != flow::OdeMethod::euler)
       throw Error("--sde-noise steps by Euler–Maruyama; use it with --method euler");
@@ -77,9 +80,7 @@ void run_sample(const SampleOptions& options) {
   } else if (!options.score_estimator.empty()) {
     throw Error("--score-estimator is used only by the SDE sampler (--sde-noise > 0)");
   }
-  if (sampler.estimator.kind != flow::EstimatorKind::snis && !source->supports_control_variates())
-    throw Error("the " + options.source + " source's density is not differentiable at its edge: " +
-                "use --estimator snis for the velocity");
+  flow::check_mean_estimator(*source, sampler.estimator);
 
   at::Generator generator = flow::make_generator(options.seed);
   const auto start = std::chrono::steady_clock::now();

@@ -140,7 +140,9 @@ std::string differing_settings(const rl::Config& existing, const rl::Config& req
   for (const auto& [key, value] : requested.values()) keys.insert(key);
   const auto value_in = [](const rl::Config& config, const std::string& key) {
     const auto found = config.values().find(key);
-    return found == config.values().end() ? std::string("(none)") : rl::value_text(found->second);
+    if (found != config.values().end()) return rl::value_text(found->second);
+    const rl::ConfigValue* before = rl::value_before_key_existed(key);
+    return before != nullptr ? rl::value_text(*before) : std::string("(none)");
   };
   std::string differing;
   for (const std::string& key : keys) {

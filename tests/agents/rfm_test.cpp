@@ -117,9 +117,9 @@ torch::Tensor laplace_source_score(const torch::Tensor& x0) {
   return -std::sqrt(2.0) * torch::sign(x0);
 }
 
-// With rfm.source = laplace the posterior's draws come from the Laplace source (their kurtosis is
-// 6, a Gaussian's 3) and its score enters the control variate: the target equals the formulas
-// with −√2 sign(x0) in place of −x0.
+// With rfm.source = laplace the posterior's draws and the training points' noise come from the
+// Laplace source (kurtosis 6, a Gaussian's 3) and its score enters the control variate: the target
+// equals the formulas with −√2 sign(x0) in place of −x0.
 TEST(RfmUpdate, LaplaceSourceDrawsAndWeighsWithItsOwnScore) {
   RfmOptions options = tiny_options();
   std::get<FlowPolicyOptions>(options.policy).source = "laplace";
@@ -147,6 +147,15 @@ TEST(RfmUpdate, LaplaceSourceDrawsAndWeighsWithItsOwnScore) {
   const double variance = draws.square().mean().item<double>();
   EXPECT_NEAR(variance, 1.0, 0.05);
   EXPECT_NEAR(draws.pow(4).mean().item<double>() / (variance * variance), 6.0, 1.0);
+  // The training points' noise ε too: 4000 · 2 draws (kurtosis standard error about 0.6).
+  options.estimator.num_draws = 2;
+  RfmAgent large_batch(options, 3, 2, rl::AgentContext{7});
+  large_batch.set_tracing(true);
+  large_batch.update(random_batch(4000, 3, 2, 4), statistics);
+  const torch::Tensor noise = large_batch.last_trace().noise.to(torch::kFloat64);
+  const double noise_variance = noise.square().mean().item<double>();
+  EXPECT_NEAR(noise_variance, 1.0, 0.1);
+  EXPECT_NEAR(noise.pow(4).mean().item<double>() / (noise_variance * noise_variance), 6.0, 2.0);
 }
 
 TEST(RfmUpdate, UniformSourceNeedsPlainSnis) {

@@ -66,8 +66,8 @@ TEST(CliSample, BadSourceAndSdeSettingsAreOneClearLine) {
       {"--source cauchy", "gaussian, uniform, laplace, student-t"},
       {"--sde-noise 1 --method heun", "--method euler"},
       {"--score-estimator eta1", "only by the SDE sampler"},
-      {"--source uniform --estimator optimal-diag", "use --estimator snis"},
-      {"--source uniform --estimator snis --sde-noise 1", "needs estimator eta1"},
+      {"--source uniform --estimator optimal-diag", "means take estimator snis only"},
+      {"--source uniform --estimator snis --sde-noise 1", "takes estimator eta1 only"},
   };
   for (const auto& [arguments, expected] : cases) {
     const Outcome outcome = run(std::string("sample --energy toy2d --samples 4 ") + arguments);

@@ -155,6 +155,25 @@ TEST_F(CliTrain, ResumeAfterKillMinusNineGivesTheSameCsvs) {
         << csv;
 }
 
+// A run folder written before rfm.source existed (config.toml without the key) resumes as the
+// Gaussian-source run it was: the same CSVs as an uninterrupted run.
+TEST_F(CliTrain, AFolderFromBeforeRfmSourceResumesWithTheGaussianSource) {
+  ok("train " + kTinyRun + " --steps 600 --out " + dir("straight"));
+  ok("train " + kTinyRun + " --steps 300 --out " + dir("old"));
+  const fs::path config_path = root_ / "old" / "config.toml";
+  std::string config = read_file(config_path);
+  const std::string key_line = "source = 'gaussian'\n";
+  const std::size_t at = config.find(key_line);
+  ASSERT_NE(at, std::string::npos) << config;
+  config.erase(at, key_line.size());
+  std::ofstream(config_path, std::ios::binary | std::ios::trunc) << config;
+  ok("train --resume " + dir("old") + " --steps 600");
+  for (const char* csv : {"train.csv", "eval.csv"})
+    EXPECT_EQ(deterministic_columns(root_ / "straight" / csv),
+              deterministic_columns(root_ / "old" / csv))
+        << csv;
+}
+
 TEST_F(CliTrain, BadSettingsLeaveNoRunFolder) {
   fails("train --algo nope --out " + dir("a"), "unknown algorithm 'nope'");
   fails("train --preset nope --out " + dir("a"), "unknown preset 'nope'");

@@ -11,7 +11,13 @@ FlowPolicyOptions FlowPolicyOptions::from_config(const rl::Config& config) {
   options.ode_steps = config.get_int("rfm.ode_steps");
   options.ode_method = flow::parse_ode_method(config.get_string("rfm.ode_method"));
   options.t_min = config.get_double("rfm.t_min");
-  options.source = config.get_string("rfm.source");
+  // Run folders from before rfm.source existed drew from the Gaussian source.
+  if (config.has("rfm.source")) options.source = config.get_string("rfm.source");
+  try {
+    flow::make_source(options.source);
+  } catch (const Error& error) {
+    throw Error(std::string("rfm.source: ") + error.what());
+  }
   return options;
 }
 

@@ -73,7 +73,8 @@ RfmAgent::RfmAgent(const RfmOptions& options, int64_t observation_size, int64_t 
       !policy_->source().supports_control_variates())
     throw Error(
         "rfm.source = \"" + std::get<FlowPolicyOptions>(options_.policy).source +
-        "\" has a density that jumps at its edge: it needs rfm.estimator = \"snis\", not \"" +
+        "\": its density jumps at its edge, so posterior means take rfm.estimator = \"snis\" "
+        "only, not \"" +
         options_.estimator.name() + "\"");
 }
 

@@ -301,15 +301,15 @@ PosteriorScore posterior_score(const PosteriorDraws& draws, const torch::Tensor&
 void check_score_estimator(const Source& source, const EstimatorOptions& options) {
   const bool noise_posterior_form = options.kind == EstimatorKind::fixed_eta && options.eta == 1.0;
   if (!source.supports_control_variates() && !noise_posterior_form)
-    throw Error("the score under the " + source.name() + " source needs estimator eta1 (its " +
-                "density is not differentiable at the edge, so only the noise-posterior form " +
-                "holds), not '" + options.name() + "'");
+    throw Error("the " + source.name() + " source's density jumps at its edge, so the score " +
+                "takes estimator eta1 only (the noise-posterior form), not '" + options.name() +
+                "'");
 }
 
 void check_mean_estimator(const Source& source, const EstimatorOptions& options) {
   if (options.kind != EstimatorKind::snis && !source.supports_control_variates())
-    throw Error("estimator '" + options.name() + "' needs a source with a smooth score (" +
-                source.name() + " supports only snis)");
+    throw Error("the " + source.name() + " source's density jumps at its edge, so posterior " +
+                "means take estimator snis only, not '" + options.name() + "'");
 }
 
 PosteriorScore estimate_posterior_score(const torch::Tensor& x_t, const torch::Tensor& t,

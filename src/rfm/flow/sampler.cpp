@@ -85,6 +85,9 @@ SamplerResult sample_probability_flow(const LogDensity& target, const Source& so
   const bool sde = options.sde_noise > 0;
   if (sde && options.method != OdeMethod::euler)
     throw Error("the SDE sampler steps by Euler–Maruyama; Heun's method is for the ODE only");
+  // Both estimators checked against the source before any draw.
+  check_mean_estimator(source, options.estimator);
+  if (sde) check_score_estimator(source, options.score_estimator);
   const auto tensor_options = torch::TensorOptions().dtype(torch::kFloat64);
   SamplerResult result;
   double ess_sum = 0;

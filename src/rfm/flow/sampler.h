@@ -1,6 +1,7 @@
 // Training-free sampling (docs/algorithms.md §5): integrate the probability-flow ODE dx/dt =
 // v(x, t) from t_start to t_end, with v = α' μ̂1 + β' μ̂0 computed by a posterior-mean
-// estimator at every step.
+// estimator at every step, or an SDE with the same marginals whose drift adds the score from
+// reverse score matching's estimator on the same draws.
 #pragma once
 
 #include <torch/types.h>
@@ -26,7 +27,7 @@ void integrate_ode(torch::Tensor& x, double t_start, double dt, int64_t steps, O
                    const VelocityField& velocity, bool euler_on_last_step = false);
 
 struct SamplerOptions {
-  int64_t steps = 100;  // ODE steps on a uniform time grid
+  int64_t steps = 100;  // ODE (or SDE) steps on a uniform time grid
   OdeMethod method = OdeMethod::euler;
   double t_start = 0.01;  // x starts at β(t_start) x0, x0 ~ source (α x1 dropped)
   double t_end = 1.0;     // the last step lands here (the velocity is never evaluated at t_end)

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "rfm/util/error.h"
+#include "rfm/util/format.h"
 
 namespace rfm::flow {
 
@@ -81,7 +82,7 @@ torch::Tensor UniformBoxSource::score(const torch::Tensor& x) const {
 }
 
 std::string UniformBoxSource::name() const {
-  return "uniform[" + std::to_string(lower_) + "," + std::to_string(upper_) + "]";
+  return "uniform[" + format_shortest(lower_) + ", " + format_shortest(upper_) + "]";
 }
 
 LaplaceSource::LaplaceSource(double scale) : scale_(scale) {

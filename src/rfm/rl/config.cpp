@@ -280,6 +280,13 @@ Config resolve_config(const ConfigRequest& request) {
   return config;
 }
 
+const ConfigValue* value_before_key_existed(const std::string& key) {
+  static const std::map<std::string, ConfigValue> values = {
+      {"rfm.source", ConfigValue(std::string("gaussian"))}};
+  const auto found = values.find(key);
+  return found == values.end() ? nullptr : &found->second;
+}
+
 std::string value_text(const ConfigValue& value) {
   if (const double* number = std::get_if<double>(&value)) return format_shortest(*number);
   std::ostringstream text;

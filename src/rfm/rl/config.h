@@ -93,4 +93,9 @@ constexpr std::int64_t kMaxRowsPerEvaluation = std::int64_t{1} << 22;
 // A value as a user reads it in a message or a table: true, 128, 0.0003, "optimal-diag".
 std::string value_text(const ConfigValue& value);
 
+// The value a run folder's config.toml stands for when it lacks `key` because the key was added to
+// the presets after the folder was written (rfm.source: such runs drew from the Gaussian source);
+// nullptr for every other key.
+const ConfigValue* value_before_key_existed(const std::string& key);
+
 }  // namespace rfm::rl
