@@ -117,6 +117,25 @@ torch::Tensor laplace_source_score(const torch::Tensor& x0) {
   return -std::sqrt(2.0) * torch::sign(x0);
 }
 
+// The trace of one update of a new agent (seed 6) on a random batch of `batch` rows.
+RfmUpdateTrace traced_update(const RfmOptions& options, int64_t batch) {
+  RfmAgent agent(options, 3, 2, rl::AgentContext{6});
+  agent.set_tracing(true);
+  std::vector<double> statistics;
+  agent.update(random_batch(batch, 3, 2, 3), statistics);
+  return agent.last_trace();
+}
+
+// Draws of the unit-variance Laplace law: variance 1 and kurtosis 6 (a Gaussian's is 3), within
+// the given tolerances.
+void expect_unit_laplace_law(const torch::Tensor& draws, double variance_tolerance,
+                             double kurtosis_tolerance) {
+  const torch::Tensor values = draws.to(torch::kFloat64);
+  const double variance = values.square().mean().item<double>();
+  EXPECT_NEAR(variance, 1.0, variance_tolerance);
+  EXPECT_NEAR(values.pow(4).mean().item<double>() / (variance * variance), 6.0, kurtosis_tolerance);
+}
+
 // With rfm.source = laplace the posterior's draws and the training points' noise come from the
 // Laplace source (kurtosis 6, a Gaussian's 3) and its score enters the control variate: the target
 // equals the formulas with −√2 sign(x0) in place of −x0.
@@ -138,24 +157,11 @@ TEST(RfmUpdate, LaplaceSourceDrawsAndWeighsWithItsOwnScore) {
       << "library\n"
       << actual << "\nindependent\n"
       << expected;
-  // The draws' law: 5 · 4000 · 2 draws of unit variance and kurtosis 6.
+  // The draws' law: 5 · 4000 · 2 posterior draws; the training points' noise ε of a batch of 4000.
   options.estimator.num_draws = 4000;
-  RfmAgent many_draws(options, 3, 2, rl::AgentContext{6});
-  many_draws.set_tracing(true);
-  many_draws.update(random_batch(5, 3, 2, 3), statistics);
-  const torch::Tensor draws = many_draws.last_trace().posterior_noise_draws.to(torch::kFloat64);
-  const double variance = draws.square().mean().item<double>();
-  EXPECT_NEAR(variance, 1.0, 0.05);
-  EXPECT_NEAR(draws.pow(4).mean().item<double>() / (variance * variance), 6.0, 1.0);
-  // The training points' noise ε too: 4000 · 2 draws (kurtosis standard error about 0.6).
+  expect_unit_laplace_law(traced_update(options, 5).posterior_noise_draws, 0.05, 1.0);
   options.estimator.num_draws = 2;
-  RfmAgent large_batch(options, 3, 2, rl::AgentContext{7});
-  large_batch.set_tracing(true);
-  large_batch.update(random_batch(4000, 3, 2, 4), statistics);
-  const torch::Tensor noise = large_batch.last_trace().noise.to(torch::kFloat64);
-  const double noise_variance = noise.square().mean().item<double>();
-  EXPECT_NEAR(noise_variance, 1.0, 0.1);
-  EXPECT_NEAR(noise.pow(4).mean().item<double>() / (noise_variance * noise_variance), 6.0, 2.0);
+  expect_unit_laplace_law(traced_update(options, 4000).noise, 0.1, 2.0);
 }
 
 TEST(RfmUpdate, UniformSourceNeedsPlainSnis) {
