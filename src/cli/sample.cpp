@@ -76,11 +76,9 @@ void run_sample(const SampleOptions& options) {
   if (sampler.sde_noise > 0) {
     if (sampler.method != flow::OdeMethod::euler)
       throw Error("--sde-noise steps by Euler–Maruyama; use it with --method euler");
-    flow::check_score_estimator(*source, sampler.score_estimator);
   } else if (!options.score_estimator.empty()) {
     throw Error("--score-estimator is used only by the SDE sampler (--sde-noise > 0)");
   }
-  flow::check_mean_estimator(*source, sampler.estimator);
 
   at::Generator generator = flow::make_generator(options.seed);
   const auto start = std::chrono::steady_clock::now();

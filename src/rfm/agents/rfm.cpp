@@ -69,13 +69,11 @@ RfmAgent::RfmAgent(const RfmOptions& options, int64_t observation_size, int64_t 
     : ActorCriticAgent(options.common, options.policy, observation_size, action_size, context),
       options_(options) {
   if (options_.particles < 1) throw Error("rfm.particles must be at least 1");
-  if (options_.estimator.kind != flow::EstimatorKind::snis &&
-      !policy_->source().supports_control_variates())
-    throw Error(
-        "rfm.source = \"" + std::get<FlowPolicyOptions>(options_.policy).source +
-        "\": its density jumps at its edge, so posterior means take rfm.estimator = \"snis\" "
-        "only, not \"" +
-        options_.estimator.name() + "\"");
+  try {
+    flow::check_mean_estimator(policy_->source(), options_.estimator);
+  } catch (const Error& error) {
+    throw Error(std::string("rfm.source and rfm.estimator: ") + error.what());
+  }
 }
 
 const std::vector<rl::StatisticInfo>& RfmAgent::statistics() const {
